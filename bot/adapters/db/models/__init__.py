@@ -1,0 +1,7 @@
+"""Tortoise models: the database schema. They never leave `bot/adapters/db`; repositories turn
+rows into domain dataclasses. One module per area; each new module is listed in MODEL_MODULES."""
+
+MODEL_MODULES = [
+    "bot.adapters.db.models.core",
+    "bot.adapters.db.models.ledger",
+]

@@ -1,0 +1,112 @@
+"""The money core: append-only ledger entries, point lots for expiry, purchases, tier changes."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class LedgerEntry(Model):
+    # One change of a member's points. Never updated or deleted: a correction is a new entry.
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="entries", on_delete=fields.RESTRICT
+    )
+    amount = fields.BigIntField()
+    reason = fields.CharField(max_length=32, db_index=True)
+    actor_type = fields.CharField(max_length=16)
+    actor_id = fields.BigIntField(null=True)
+    idempotency_key = fields.CharField(max_length=160, unique=True)
+    balance_after = fields.BigIntField()
+    purchase: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Purchase", related_name="entries", null=True, on_delete=fields.RESTRICT
+    )
+    note = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "ledger_entries"
+        indexes = (("member_id", "created_at"),)
+
+
+class PointLot(Model):
+    # Points earned together that expire together; spending takes the oldest-expiring first.
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="lots", on_delete=fields.RESTRICT
+    )
+    entry: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.LedgerEntry", related_name="lots", on_delete=fields.RESTRICT
+    )
+    amount = fields.BigIntField()
+    remaining = fields.BigIntField()
+    earned_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "point_lots"
+        indexes = (("member_id", "remaining"),)
+
+
+class Purchase(Model):
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="purchases", on_delete=fields.RESTRICT
+    )
+    outlet: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Outlet", related_name="purchases", null=True, on_delete=fields.RESTRICT
+    )
+    staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Staff", related_name="purchases", null=True, on_delete=fields.RESTRICT
+    )
+    amount = fields.BigIntField()
+    # The check amount before points, in minor units.
+    points_used = fields.BigIntField(default=0)
+    points_earned = fields.BigIntField(default=0)
+    category = fields.CharField(max_length=32, null=True, db_index=True)
+    receipt_no = fields.CharField(max_length=64, null=True)
+    channel = fields.CharField(max_length=16, default="bot")
+    idempotency_key = fields.CharField(max_length=160, unique=True)
+    request_hash = fields.CharField(max_length=64)
+    refunded_amount = fields.BigIntField(default=0)
+    points_earned_reversed = fields.BigIntField(default=0)
+    points_used_returned = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "purchases"
+        indexes = (("member_id", "created_at"),)
+
+
+class Refund(Model):
+    # A full or partial refund of a purchase; its key makes a replayed refund a no-op.
+
+    id = fields.BigIntField(primary_key=True)
+    purchase: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Purchase", related_name="refunds", on_delete=fields.RESTRICT
+    )
+    amount = fields.BigIntField()
+    points_earned_reversed = fields.BigIntField()
+    points_used_returned = fields.BigIntField()
+    idempotency_key = fields.CharField(max_length=160, unique=True)
+    request_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "refunds"
+
+
+class TierChange(Model):
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Member", related_name="tier_changes", on_delete=fields.RESTRICT
+    )
+    from_tier = fields.CharField(max_length=32)
+    to_tier = fields.CharField(max_length=32)
+    reason = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tier_changes"

@@ -1,0 +1,259 @@
+"""The program file (`program.toml`): its schema, and its conversion to the domain model.
+
+Humans write money in currency units ("min_purchase = 99.90") and percentages as percent
+("earn_percent = 2.5"); the schema turns them into exact integers (minor units, basis points)
+and refuses anything that would lose precision.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.domain.program import (
+    Category,
+    EarnRules,
+    ExpiryRules,
+    Limits,
+    Program,
+    ProgramModel,
+    RedeemRules,
+    RewardReason,
+    Tier,
+    TierRules,
+)
+
+LOCALES = ("ru", "en")
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+class ProgramFileError(Exception):
+    """A program file that cannot be used: names the file, the field and the reason."""
+
+    def __init__(self, path: Path | str, field: str, reason: str) -> None:
+        self.path, self.field, self.reason = str(path), field, reason
+        super().__init__(f"{self.path}: {field}: {reason}" if field else f"{self.path}: {reason}")
+
+
+def _exact(value: Any, scale: int, what: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number of {what}")
+    try:
+        number = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"must be a number of {what}") from None
+    scaled = number * scale
+    if scaled != scaled.to_integral_value() or not number.is_finite():
+        raise ValueError(f"has more decimals than {what} allow")
+    return int(scaled)
+
+
+def _money(value: Any) -> int:
+    return _exact(value, 100, "currency units (at most 2 decimals)")
+
+
+def _basis_points(value: Any) -> int:
+    return _exact(value, 100, "percent (at most 2 decimals)")
+
+
+def _percent_multiplier(value: Any) -> int:
+    return _exact(value, 100, "a multiplier (at most 2 decimals)")
+
+
+Money = Annotated[int, BeforeValidator(_money), Field(ge=0)]
+Percent = Annotated[int, BeforeValidator(_basis_points), Field(ge=0, le=10_000)]
+Multiplier = Annotated[int, BeforeValidator(_percent_multiplier), Field(ge=0, le=10_000)]
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Strict):
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"ru": self.ru, "en": self.en}
+
+
+class ProgramSection(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    currency: str = Field(default="RUB", pattern=r"^[A-Z]{3}$")
+    timezone: str = "Europe/Moscow"
+    model: ProgramModel = ProgramModel.COMBINED
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class PointsSection(_Strict):
+    point_value: Money = 100
+    redeem_min_points: int = Field(default=1, ge=1)
+    redeem_max_share: Percent = 3000
+    min_purchase: Money = 0
+    max_points_per_purchase: int | None = Field(default=None, ge=1)
+    expire_after_days: int | None = Field(default=None, ge=1, le=3650)
+    remind_days_before: int = Field(default=7, ge=1, le=60)
+
+    @field_validator("point_value")
+    @classmethod
+    def _positive_value(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+
+class TierLevel(_Strict):
+    code: Code
+    name: LocalizedText
+    threshold: Money
+    earn_percent: Percent = 0
+    discount_percent: Percent = 0
+
+
+class TiersSection(_Strict):
+    window_days: int = Field(default=365, ge=1, le=3650)
+    levels: list[TierLevel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TiersSection:
+        if self.levels[0].threshold != 0:
+            raise ValueError("the first level must have threshold 0")
+        for prev, cur in zip(self.levels, self.levels[1:], strict=False):
+            if cur.threshold <= prev.threshold:
+                raise ValueError(f"level {cur.code!r} must have a higher threshold than {prev.code!r}")
+        codes = [level.code for level in self.levels]
+        if len(set(codes)) != len(codes):
+            raise ValueError("level codes must be unique")
+        return self
+
+
+class CategoryItem(_Strict):
+    code: Code
+    name: LocalizedText
+    multiplier: Multiplier = 100
+
+
+class RewardsSection(_Strict):
+    welcome: int = Field(default=0, ge=0)
+    birthday: int = Field(default=0, ge=0)
+    survey: int = Field(default=0, ge=0)
+    referral_referrer: int = Field(default=0, ge=0)
+    referral_friend: int = Field(default=0, ge=0)
+    channel_join: int = Field(default=0, ge=0)
+
+
+class LimitsSection(_Strict):
+    max_purchase_amount: Money = 10_000_000
+    accruals_per_member_per_hour: int = Field(default=3, ge=1)
+    operations_per_staff_per_hour: int = Field(default=60, ge=1)
+
+
+class TextsSection(_Strict):
+    rules: LocalizedText
+    privacy: LocalizedText
+
+
+class ProgramFile(_Strict):
+    program: ProgramSection
+    points: PointsSection = PointsSection()
+    tiers: TiersSection
+    categories: list[CategoryItem] = Field(default_factory=list)
+    rewards: RewardsSection = RewardsSection()
+    sources: dict[Code, LocalizedText] = Field(default_factory=dict)
+    texts: TextsSection
+    limits: LimitsSection = LimitsSection()
+
+    @model_validator(mode="after")
+    def _unique_categories(self) -> ProgramFile:
+        codes = [c.code for c in self.categories]
+        if len(set(codes)) != len(codes):
+            raise ValueError("category codes must be unique")
+        return self
+
+    def to_domain(self) -> Program:
+        p = self.points
+        return Program(
+            name=self.program.name,
+            currency=self.program.currency,
+            timezone=self.program.timezone,
+            model=self.program.model,
+            tiers=TierRules(
+                window_days=self.tiers.window_days,
+                levels=tuple(
+                    Tier(
+                        code=t.code,
+                        name=t.name.as_dict(),
+                        threshold=t.threshold,
+                        earn_rate_bp=t.earn_percent,
+                        discount_bp=t.discount_percent,
+                    )
+                    for t in self.tiers.levels
+                ),
+            ),
+            categories=tuple(
+                Category(code=c.code, name=c.name.as_dict(), multiplier_pct=c.multiplier)
+                for c in self.categories
+            ),
+            earn=EarnRules(
+                min_purchase=p.min_purchase, max_points_per_purchase=p.max_points_per_purchase
+            ),
+            redeem=RedeemRules(
+                point_value=p.point_value,
+                min_points=p.redeem_min_points,
+                max_share_bp=p.redeem_max_share,
+            ),
+            expiry=ExpiryRules(
+                after_days=p.expire_after_days, remind_days_before=p.remind_days_before
+            ),
+            rewards={RewardReason(k): v for k, v in self.rewards.model_dump().items()},
+            sources={code: text.as_dict() for code, text in self.sources.items()},
+            rules_text=self.texts.rules.as_dict(),
+            privacy_text=self.texts.privacy.as_dict(),
+            limits=Limits(**self.limits.model_dump()),
+        )
+
+
+def parse_program(text: str, path: Path | str = "program.toml") -> Program:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramFileError(path, "", f"not valid TOML ({exc})") from None
+    try:
+        return ProgramFile.model_validate(raw).to_domain()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ProgramFileError(path, field, reason) from None
+
+
+def load_program(path: Path) -> Program:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProgramFileError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProgramFileError(path, "", f"cannot be read ({exc})") from None
+    return parse_program(text, path)

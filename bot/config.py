@@ -1,0 +1,123 @@
+"""Every setting, with its environment variable, in one place (pydantic-settings).
+
+Nothing here is read at import time: `Settings()` is built by the composition root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_BASE = "https://api.telegram.org"
+SUPPORTED_LOCALES = ("ru", "en")
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = Field(default=None, description="Bot token from @BotFather")
+    telegram_api_base: str = Field(
+        default=TELEGRAM_API_BASE, description="Bot API server base URL (self-hosted or sandbox)"
+    )
+    database_url: str = Field(default="sqlite://data/loyalty.sqlite3")
+    redis_url: str | None = None
+    owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    program_file: Path = Path("program.toml")
+    timezone: str = "Europe/Moscow"
+    default_locale: str = "ru"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/telegram/webhook"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    card_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for QR card tokens; derived from the token if unset"
+    )
+    card_ttl_seconds: int = 300
+    log_level: str = "INFO"
+
+    @field_validator("owner_ids", "admin_chat_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise ValueError("must start with sqlite:// or postgres://")
+        if parts.scheme == "sqlite" and not (parts.netloc or parts.path):
+            raise ValueError("sqlite:// needs a file path, e.g. sqlite://data/loyalty.sqlite3")
+        if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
+            raise ValueError("needs a host and a database name, e.g. postgres://user@host/db")
+        return value
+
+    @field_validator("telegram_api_base", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_pair(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def is_postgres(self) -> bool:
+        return not self.database_url.startswith("sqlite")
+
+
+def describe_settings_error(error: Exception) -> str:
+    """One clear line naming the variable and what is wrong with it."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError) and error.errors():
+        first = error.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "settings"
+        msg = first["msg"].removeprefix("Value error, ")
+        return f"{loc.upper()}: {msg}"
+    return str(error)

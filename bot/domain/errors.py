@@ -1,0 +1,50 @@
+"""Domain errors. Each has a stable `code`: entry points map codes to a localized reply
+(`error-<code>` in locales/) or an HTTP status, in one place each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain-error"
+
+    def __init__(self, message: str = "", **details: Any) -> None:
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not-found"
+
+
+class MemberNotFound(NotFound):
+    code = "member-not-found"
+
+
+class PermissionDenied(DomainError):
+    code = "permission-denied"
+
+
+class InvalidInput(DomainError):
+    code = "invalid-input"
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient-points"
+
+
+class RedemptionBlocked(DomainError):
+    """The member's balance is negative (after a refund): no redemption until it is positive."""
+
+    code = "redemption-blocked"
+
+
+class IdempotencyConflict(DomainError):
+    """The idempotency key was already used for a different request."""
+
+    code = "idempotency-conflict"
+
+
+class RateLimited(DomainError):
+    code = "rate-limited"

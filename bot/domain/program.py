@@ -1,0 +1,141 @@
+"""The loyalty program's rules as plain, validated values.
+
+The program file (`program.toml`) is parsed and checked by an adapter; what reaches the domain is
+this immutable model. Money is in minor currency units (kopecks, cents), points are whole numbers,
+percentages are basis points (1 % = 100 bp) and multipliers are percent (x2 = 200): no floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ProgramModel(StrEnum):
+    POINTS = "points"
+    TIERS = "tiers"
+    COMBINED = "combined"
+
+
+class RewardReason(StrEnum):
+    """Named non-purchase rewards; the amounts come from the program file."""
+
+    WELCOME = "welcome"
+    BIRTHDAY = "birthday"
+    SURVEY = "survey"
+    REFERRAL_REFERRER = "referral_referrer"
+    REFERRAL_FRIEND = "referral_friend"
+    CHANNEL_JOIN = "channel_join"
+
+
+Localized = dict[str, str]
+"""A text per locale code, e.g. {"ru": "Кофе", "en": "Coffee"}."""
+
+
+def localized(texts: Localized, locale: str, fallback: str = "ru") -> str:
+    """The text in `locale`, else the fallback locale's, else any."""
+    if locale in texts:
+        return texts[locale]
+    if fallback in texts:
+        return texts[fallback]
+    return next(iter(texts.values()), "")
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    code: str
+    name: Localized
+    threshold: int
+    """Spend over the tier window (minor units) from which this tier applies."""
+    earn_rate_bp: int
+    """Points earned as basis points of the purchase amount (500 = 5 %)."""
+    discount_bp: int = 0
+    """Accumulative discount shown to staff, separate from points (500 = 5 %)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    name: Localized
+    multiplier_pct: int = 100
+    """Earning multiplier in percent: 200 doubles the points of this category."""
+
+
+@dataclass(frozen=True, slots=True)
+class EarnRules:
+    min_purchase: int = 0
+    """Purchases below this amount (minor units) earn nothing."""
+    max_points_per_purchase: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemRules:
+    point_value: int = 100
+    """Worth of one point in minor units (100 = 1 currency unit)."""
+    min_points: int = 1
+    max_share_bp: int = 3000
+    """The most of a check that points may pay for (3000 = 30 %)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TierRules:
+    window_days: int = 365
+    levels: tuple[Tier, ...] = ()
+    """Ordered by threshold, the first at 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryRules:
+    after_days: int | None = None
+    """Earned points expire this many days after they were earned; None: never."""
+    remind_days_before: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_purchase_amount: int = 10_000_000
+    """Largest purchase a cashier may record (minor units)."""
+    accruals_per_member_per_hour: int = 3
+    operations_per_staff_per_hour: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    name: str
+    currency: str = "RUB"
+    timezone: str = "Europe/Moscow"
+    model: ProgramModel = ProgramModel.COMBINED
+    tiers: TierRules = field(default_factory=TierRules)
+    categories: tuple[Category, ...] = ()
+    earn: EarnRules = field(default_factory=EarnRules)
+    redeem: RedeemRules = field(default_factory=RedeemRules)
+    expiry: ExpiryRules = field(default_factory=ExpiryRules)
+    rewards: dict[RewardReason, int] = field(default_factory=dict)
+    sources: dict[str, Localized] = field(default_factory=dict)
+    """Join channels (`src_<code>` deep links): code -> display name."""
+    rules_text: Localized = field(default_factory=dict)
+    privacy_text: Localized = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def earns_points(self) -> bool:
+        return self.model in (ProgramModel.POINTS, ProgramModel.COMBINED)
+
+    @property
+    def has_tiers(self) -> bool:
+        return self.model in (ProgramModel.TIERS, ProgramModel.COMBINED) and len(
+            self.tiers.levels
+        ) > 1
+
+    def reward(self, reason: RewardReason) -> int:
+        return self.rewards.get(reason, 0)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def tier(self, code: str) -> Tier | None:
+        return next((t for t in self.tiers.levels if t.code == code), None)
+
+    @property
+    def base_tier(self) -> Tier:
+        return self.tiers.levels[0]
