@@ -1,0 +1,102 @@
+"""Command line: `python -m bot run | migrate | check | sandbox`.
+
+Configuration problems end the process with exit code 2 and one line naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from bot.adapters.program_file import ProgramFileError, load_program
+from bot.config import Settings, describe_settings_error
+
+CONFIG_ERROR = 2
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load_settings(require_token: bool = True) -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe_settings_error(exc)) from None
+    if require_token and settings.bot_token is None:
+        raise ConfigError(
+            "BOT_TOKEN: not set (get one from @BotFather, or run `python -m bot sandbox`)"
+        )
+    return settings
+
+
+def check_program(settings: Settings) -> None:
+    try:
+        load_program(settings.program_file)
+    except ProgramFileError as exc:
+        raise ConfigError(f"program file {exc}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from bot.bootstrap import run
+
+    settings = load_settings()
+    check_program(settings)
+    asyncio.run(run(settings))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from bot.adapters.db import migrate_database
+
+    settings = load_settings(require_token=False)
+    asyncio.run(migrate_database(settings.database_url))
+    print("database is up to date")
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    check_program(settings)
+    print(f"configuration and {settings.program_file} are valid")
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from bot.sandbox.demo import run_demo
+
+    settings = load_settings(require_token=False)
+    asyncio.run(run_demo(settings, host=args.host, port=args.port))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Callable[[argparse.Namespace], None]] = {
+        "run": cmd_run,
+        "migrate": cmd_migrate,
+        "check": cmd_check,
+        "sandbox": cmd_sandbox,
+    }
+    commands.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("check", help="validate the configuration and the program file")
+    sandbox = commands.add_parser("sandbox", help="run the bot against a local Telegram emulator")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        handlers[args.command](args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return CONFIG_ERROR
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

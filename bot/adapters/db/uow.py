@@ -1,0 +1,36 @@
+"""The unit of work over tortoise: one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from tortoise.transactions import in_transaction
+
+from bot.adapters.db.repositories import TortoiseMemberRepository, TortoiseUpdateLog
+
+
+class TortoiseUnitOfWork:
+    def __init__(self) -> None:
+        self._context: Any = None
+
+    async def __aenter__(self) -> Self:
+        self._context = in_transaction("default")
+        connection = await self._context.__aenter__()
+        self.members = TortoiseMemberRepository(connection)
+        self.updates = TortoiseUpdateLog(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # tortoise commits on a clean exit and rolls back when an exception passes through.
+        context, self._context = self._context, None
+        await context.__aexit__(exc_type, exc, tb)
+
+
+def tortoise_uow_factory() -> TortoiseUnitOfWork:
+    return TortoiseUnitOfWork()

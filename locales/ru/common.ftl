@@ -1,0 +1,19 @@
+# Shared texts: greeting, help, generic errors.
+
+start-greeting = Здравствуйте, { $name }! Это программа лояльности «{ $program }».
+    Копите баллы с каждой покупки и оплачивайте ими часть следующих.
+help =
+    Что умеет бот:
+    /start — начать или открыть главное меню
+    /help — эта справка
+    /language — сменить язык
+error-unexpected = Что-то пошло не так. Попробуйте ещё раз чуть позже.
+error-domain-error = Не удалось выполнить действие.
+error-not-found = Ничего не найдено.
+error-member-not-found = Участник не найден.
+error-permission-denied = У вас нет прав на это действие.
+error-invalid-input = Проверьте введённые данные.
+error-insufficient-points = Недостаточно баллов.
+error-redemption-blocked = Списание баллов недоступно, пока баланс отрицательный.
+error-idempotency-conflict = Эта операция уже была проведена с другими данными.
+error-rate-limited = Слишком много попыток. Попробуйте позже.

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.db import close_database, open_database
+from bot.adapters.program_file import load_program
+from bot.bootstrap import Container, build_container
+from bot.config import Settings
+from bot.domain.program import Program
+from tests.kit.clock import FixedClock
+from tests.kit.database import (
+    PostgresDatabase,
+    SqliteTemplate,
+    is_postgres,
+    postgres_unreachable_reason,
+)
+from tests.kit.telegram import RecordingSession
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _database_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if is_postgres():
+        reason = postgres_unreachable_reason()
+        if reason:
+            pytest.skip(reason)
+        database = PostgresDatabase()
+        database.create()
+        yield database
+        database.drop()
+    else:
+        template = SqliteTemplate(tmp_path_factory.mktemp("db-template"))
+        template.create()
+        yield template
+
+
+@pytest.fixture
+async def database_url(_database_source: object, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, empty database, opened for the test (tortoise's default connection)."""
+    if isinstance(_database_source, PostgresDatabase):
+        url = _database_source.url
+        await open_database(url)
+        await _database_source.clean()
+    else:
+        assert isinstance(_database_source, SqliteTemplate)
+        url = _database_source.copy_to(tmp_path)
+        await open_database(url)
+    try:
+        yield url
+    finally:
+        await close_database()
+
+
+@pytest.fixture(scope="session")
+def program() -> Program:
+    return load_program(ROOT / "program.toml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@dataclass
+class BotUnderTest:
+    container: Container
+    session: RecordingSession
+
+
+@pytest.fixture
+async def app(database_url: str, program: Program, clock: FixedClock) -> AsyncIterator[BotUnderTest]:
+    """The real object graph from bootstrap on the test database, a fixed clock and a Bot
+    session that records requests."""
+    settings = Settings(
+        _env_file=None,
+        bot_token="42:TEST-TOKEN",
+        database_url=database_url,
+        webhook_secret="s3cret-token",
+    )
+    session = RecordingSession()
+    container = build_container(settings, program=program, clock=clock, session=session)
+    yield BotUnderTest(container, session)
+    await container.dispatcher.storage.close()
