@@ -82,7 +82,9 @@ class BotUnderTest:
 
 
 @pytest.fixture
-async def app(database_url: str, program: Program, clock: FixedClock) -> AsyncIterator[BotUnderTest]:
+async def app(
+    database_url: str, program: Program, clock: FixedClock
+) -> AsyncIterator[BotUnderTest]:
     """The real object graph from bootstrap on the test database, a fixed clock and a Bot
     session that records requests."""
     settings = Settings(

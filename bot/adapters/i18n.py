@@ -48,8 +48,11 @@ class Translator:
         pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
         if amount == amount.to_integral_value():
             pattern = pattern.replace(".00", "")
-        return str(format_currency(amount, currency, format=pattern, locale=self.locale,
-                                   currency_digits=False))
+        return str(
+            format_currency(
+                amount, currency, format=pattern, locale=self.locale, currency_digits=False
+            )
+        )
 
 
 class I18n:

@@ -66,16 +66,22 @@ def _money(value: Any) -> int:
 
 
 def _basis_points(value: Any) -> int:
-    return _exact(value, 100, "percent (at most 2 decimals)")
+    points = _exact(value, 100, "percent (at most 2 decimals)")
+    if not 0 <= points <= 10_000:
+        raise ValueError("must be a percent between 0 and 100")
+    return points
 
 
 def _percent_multiplier(value: Any) -> int:
-    return _exact(value, 100, "a multiplier (at most 2 decimals)")
+    percent = _exact(value, 100, "a multiplier (at most 2 decimals)")
+    if not 0 <= percent <= 10_000:
+        raise ValueError("must be a multiplier between 0 and 100")
+    return percent
 
 
 Money = Annotated[int, BeforeValidator(_money), Field(ge=0)]
-Percent = Annotated[int, BeforeValidator(_basis_points), Field(ge=0, le=10_000)]
-Multiplier = Annotated[int, BeforeValidator(_percent_multiplier), Field(ge=0, le=10_000)]
+Percent = Annotated[int, BeforeValidator(_basis_points)]
+Multiplier = Annotated[int, BeforeValidator(_percent_multiplier)]
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 
 
@@ -142,7 +148,9 @@ class TiersSection(_Strict):
             raise ValueError("the first level must have threshold 0")
         for prev, cur in zip(self.levels, self.levels[1:], strict=False):
             if cur.threshold <= prev.threshold:
-                raise ValueError(f"level {cur.code!r} must have a higher threshold than {prev.code!r}")
+                raise ValueError(
+                    f"level {cur.code!r} must have a higher threshold than {prev.code!r}"
+                )
         codes = [level.code for level in self.levels]
         if len(set(codes)) != len(codes):
             raise ValueError("level codes must be unique")

@@ -42,8 +42,11 @@ class UnitOfWork(Protocol):
     """One database transaction. `async with uow:` commits on a clean exit and rolls back on
     an exception; repositories never commit on their own."""
 
-    members: MemberRepository
-    updates: UpdateLog
+    @property
+    def members(self) -> MemberRepository: ...
+
+    @property
+    def updates(self) -> UpdateLog: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -123,9 +123,9 @@ class Program:
 
     @property
     def has_tiers(self) -> bool:
-        return self.model in (ProgramModel.TIERS, ProgramModel.COMBINED) and len(
-            self.tiers.levels
-        ) > 1
+        return (
+            self.model in (ProgramModel.TIERS, ProgramModel.COMBINED) and len(self.tiers.levels) > 1
+        )
 
     def reward(self, reason: RewardReason) -> int:
         return self.rewards.get(reason, 0)

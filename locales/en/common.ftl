@@ -17,3 +17,7 @@ error-insufficient-points = Not enough points.
 error-redemption-blocked = Points cannot be spent while the balance is negative.
 error-idempotency-conflict = This operation was already done with different data.
 error-rate-limited = Too many attempts. Please try later.
+points = { $count ->
+    [one] { $count } point
+   *[other] { $count } points
+}

@@ -17,3 +17,8 @@ error-insufficient-points = Недостаточно баллов.
 error-redemption-blocked = Списание баллов недоступно, пока баланс отрицательный.
 error-idempotency-conflict = Эта операция уже была проведена с другими данными.
 error-rate-limited = Слишком много попыток. Попробуйте позже.
+points = { $count ->
+    [one] { $count } балл
+    [few] { $count } балла
+   *[many] { $count } баллов
+}

@@ -56,7 +56,9 @@ class PostgresDatabase:
         asyncio.run(migrate_database(self.url))
 
     def drop(self) -> None:
-        asyncio.run(_admin(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        asyncio.run(
+            _admin(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        )
 
     async def clean(self) -> None:
         from tortoise import Tortoise

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import ProcessedUpdate
 from bot.domain.members import Member, MemberStatus, NewMember
 
 
-async def insert_or_skip(connection: Any, model: type, **values: Any) -> Any | None:
+async def insert_or_skip(connection: Any, model: type[Model], **values: Any) -> Any | None:
     """Insert a row inside a savepoint; None if a unique constraint already holds it.
 
     The savepoint keeps the surrounding transaction usable on PostgreSQL, where a failed
@@ -84,9 +85,7 @@ class TortoiseUpdateLog:
         self._db = connection
 
     async def claim(self, update_id: int, now: datetime) -> bool:
-        row = await insert_or_skip(
-            self._db, ProcessedUpdate, update_id=update_id, processed_at=now
-        )
+        row = await insert_or_skip(self._db, ProcessedUpdate, update_id=update_id, processed_at=now)
         return row is not None
 
     async def release(self, update_id: int) -> None:

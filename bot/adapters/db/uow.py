@@ -11,6 +11,9 @@ from bot.adapters.db.repositories import TortoiseMemberRepository, TortoiseUpdat
 
 
 class TortoiseUnitOfWork:
+    members: TortoiseMemberRepository
+    updates: TortoiseUpdateLog
+
     def __init__(self) -> None:
         self._context: Any = None
 

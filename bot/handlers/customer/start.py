@@ -10,6 +10,7 @@ from bot.adapters.i18n import Translator
 from bot.domain.program import Program
 from bot.services.membership import Membership, Visitor
 
+
 async def cmd_start(
     message: Message,
     command: CommandObject,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from bot.adapters.db.models.core import Member, Outlet, Staff
+
 
 class LedgerEntry(Model):
     # One change of a member's points. Never updated or deleted: a correction is a new entry.
 
     id = fields.BigIntField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="entries", on_delete=fields.RESTRICT
     )
     amount = fields.BigIntField()
@@ -19,7 +21,7 @@ class LedgerEntry(Model):
     actor_id = fields.BigIntField(null=True)
     idempotency_key = fields.CharField(max_length=160, unique=True)
     balance_after = fields.BigIntField()
-    purchase: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "models.Purchase", related_name="entries", null=True, on_delete=fields.RESTRICT
     )
     note = fields.CharField(max_length=500, null=True)
@@ -34,10 +36,10 @@ class PointLot(Model):
     # Points earned together that expire together; spending takes the oldest-expiring first.
 
     id = fields.BigIntField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="lots", on_delete=fields.RESTRICT
     )
-    entry: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    entry: fields.ForeignKeyRelation[LedgerEntry] = fields.ForeignKeyField(
         "models.LedgerEntry", related_name="lots", on_delete=fields.RESTRICT
     )
     amount = fields.BigIntField()
@@ -52,13 +54,13 @@ class PointLot(Model):
 
 class Purchase(Model):
     id = fields.BigIntField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="purchases", on_delete=fields.RESTRICT
     )
-    outlet: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    outlet: fields.ForeignKeyNullableRelation[Outlet] = fields.ForeignKeyField(
         "models.Outlet", related_name="purchases", null=True, on_delete=fields.RESTRICT
     )
-    staff: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    staff: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", related_name="purchases", null=True, on_delete=fields.RESTRICT
     )
     amount = fields.BigIntField()
@@ -84,7 +86,7 @@ class Refund(Model):
     # A full or partial refund of a purchase; its key makes a replayed refund a no-op.
 
     id = fields.BigIntField(primary_key=True)
-    purchase: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    purchase: fields.ForeignKeyRelation[Purchase] = fields.ForeignKeyField(
         "models.Purchase", related_name="refunds", on_delete=fields.RESTRICT
     )
     amount = fields.BigIntField()
@@ -100,7 +102,7 @@ class Refund(Model):
 
 class TierChange(Model):
     id = fields.BigIntField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="tier_changes", on_delete=fields.RESTRICT
     )
     from_tier = fields.CharField(max_length=32)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.program_file import ProgramFileError, parse_program
+from bot.domain.program import ProgramModel, RewardReason
+
+EXAMPLE = (Path(__file__).resolve().parents[2] / "program.toml").read_text(encoding="utf-8")
+
+
+def test_example_program_converts_to_exact_integers() -> None:
+    program = parse_program(EXAMPLE)
+    assert program.model is ProgramModel.COMBINED
+    gold = program.tier("gold")
+    assert gold is not None
+    assert (gold.threshold, gold.earn_rate_bp, gold.discount_bp) == (1_500_000, 500, 300)
+    assert program.category("coffee").multiplier_pct == 200  # type: ignore[union-attr]
+    assert program.redeem.max_share_bp == 3000
+    assert program.redeem.point_value == 100
+    assert program.earn.min_purchase == 10_000
+    assert program.reward(RewardReason.WELCOME) == 100
+    assert program.limits.max_purchase_amount == 10_000_000
+    assert program.sources["poster"]["en"] == "Poster in the café"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "reason"),
+    [
+        ("min_purchase = 100 ", "min_purchase = 99.999 ", "points.min_purchase", "decimals"),
+        ("earn_percent = 5\n", "earn_percent = -5\n", "tiers.levels.1.earn_percent", "percent"),
+        ('model = "combined"', 'model = "cashback"', "program.model", "points"),
+        ("threshold = 15000", "threshold = 60000", "tiers", "higher threshold"),
+        ("[rewards]", "[rewards]\nwelcom = 5", "rewards.welcom", "not permitted"),
+        ('timezone = "Europe/Moscow"', 'timezone = "Mars/Olympus"', "program.timezone", "zone"),
+        ('code = "coffee"', 'code = "Coffee!"', "categories.0.code", "pattern"),
+    ],
+)
+def test_bad_program_names_the_field_and_the_reason(
+    old: str, new: str, field: str, reason: str
+) -> None:
+    assert old in EXAMPLE
+    with pytest.raises(ProgramFileError) as caught:
+        parse_program(EXAMPLE.replace(old, new, 1), "shop.toml")
+    assert caught.value.path == "shop.toml"
+    assert caught.value.field == field
+    assert reason in caught.value.reason
+
+
+def test_broken_toml_is_reported_as_such() -> None:
+    with pytest.raises(ProgramFileError) as caught:
+        parse_program("[program\nname = 1", "shop.toml")
+    assert "not valid TOML" in str(caught.value)
