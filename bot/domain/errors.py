@@ -48,3 +48,34 @@ class IdempotencyConflict(DomainError):
 
 class RateLimited(DomainError):
     code = "rate-limited"
+
+
+class InvalidCertificateCode(InvalidInput):
+    """The text is not a gift-certificate code at all (wrong length or characters)."""
+
+    code = "certificate-code-invalid"
+
+
+class CertificateNotFound(NotFound):
+    code = "certificate-not-found"
+
+
+class CertificateAlreadyRedeemed(DomainError):
+    code = "certificate-already-redeemed"
+
+
+class CertificateExpired(DomainError):
+    code = "certificate-expired"
+
+
+class CardTokenInvalid(InvalidInput):
+    """A QR card token that is garbled, truncated, forged, signed with another key or from the
+    future."""
+
+    code = "card-token-invalid"
+
+
+class CardTokenExpired(DomainError):
+    """A genuine QR card token older than its TTL: the customer should refresh the card."""
+
+    code = "card-token-expired"
