@@ -65,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    from bot.sandbox.demo import run_demo
+    from bot.demo import run_demo
 
     settings = load_settings(require_token=False)
     asyncio.run(run_demo(settings, host=args.host, port=args.port))
