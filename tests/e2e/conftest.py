@@ -63,7 +63,13 @@ async def start_bot(tmp_path: Path, api_base: str, **env: str) -> BotProcess:
     }
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment,
-            stdout=out, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=environment,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
         )
     return BotProcess(process, log)
