@@ -1,0 +1,1 @@
+"""The outbox sender: every proactive message goes through it (docs/DELIVERY.md)."""
