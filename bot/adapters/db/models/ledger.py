@@ -29,7 +29,7 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "ledger_entries"
-        indexes = (("member_id", "created_at"),)
+        indexes = (("member_id", "created_at"), ("purchase_id",))
 
 
 class PointLot(Model):
@@ -49,7 +49,7 @@ class PointLot(Model):
 
     class Meta:
         table = "point_lots"
-        indexes = (("member_id", "remaining"),)
+        indexes = (("member_id", "remaining"), ("entry_id",))
 
 
 class Purchase(Model):

@@ -1,0 +1,460 @@
+"""The ledger's repositories on tortoise: accounts, entries, lots, operations, purchases,
+certificates. Rows in, domain dataclasses out; they never commit.
+
+A unique violation on an idempotency key (or a certificate digest) becomes `KeyTaken`; any other
+integrity error (a foreign key, say) is left as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+from tortoise.models import Model
+
+from bot.adapters.db.models.certificates import Certificate, CertificateAttempt
+from bot.adapters.db.models.core import Member as MemberRow
+from bot.adapters.db.models.core import Outlet
+from bot.adapters.db.models.ledger import LedgerEntry as EntryRow
+from bot.adapters.db.models.ledger import PointLot, Purchase, Refund, TierChange
+from bot.adapters.db.models.ledger_ops import LedgerOperation, LotMovement
+from bot.domain.ledger import ActorType, EntryReason, LedgerEntry
+from bot.domain.ledger_records import (
+    Account,
+    CertificateRecord,
+    NewEntry,
+    NewPurchase,
+    NewRefund,
+    PurchaseRecord,
+    StoredOperation,
+)
+from bot.domain.lots import Lot, Taken
+from bot.domain.members import MemberStatus
+from bot.domain.ports import KeyTaken
+
+UNIQUE_VIOLATION = "23505"
+"""PostgreSQL's SQLSTATE for a unique violation."""
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    for cause in (*exc.args, exc.__cause__):
+        if getattr(cause, "sqlstate", None) == UNIQUE_VIOLATION:
+            return True
+        if isinstance(cause, sqlite3.IntegrityError) and "UNIQUE" in str(cause):
+            return True
+    return False
+
+
+async def _create_unique(connection: Any, model: type[Model], **values: Any) -> Any:
+    """Insert a row whose unique key may be taken by a concurrent request.
+
+    No savepoint: on a unique violation the whole unit of work is retried (see KeyTaken), so
+    a PostgreSQL transaction aborted by the failed INSERT is only ever rolled back."""
+    try:
+        return await model.create(using_db=connection, **values)
+    except IntegrityError as exc:
+        if _is_unique_violation(exc):
+            raise KeyTaken(model.__name__) from exc
+        raise
+
+
+def _entry(row: EntryRow) -> LedgerEntry:
+    return LedgerEntry(
+        id=row.id,
+        member_id=row.member_id,  # type: ignore[attr-defined]
+        amount=row.amount,
+        reason=EntryReason(row.reason),
+        idempotency_key=row.idempotency_key,
+        balance_after=row.balance_after,
+        created_at=row.created_at,
+        actor_type=ActorType(row.actor_type),
+        actor_id=row.actor_id,
+        note=row.note,
+        purchase_id=row.purchase_id,  # type: ignore[attr-defined]
+    )
+
+
+def _lot(row: PointLot) -> Lot:
+    return Lot(
+        id=row.id,
+        amount=row.amount,
+        remaining=row.remaining,
+        earned_at=row.earned_at,
+        expires_at=row.expires_at,
+    )
+
+
+def _purchase(row: Purchase) -> PurchaseRecord:
+    return PurchaseRecord(
+        id=row.id,
+        member_id=row.member_id,  # type: ignore[attr-defined]
+        amount=row.amount,
+        points_used=row.points_used,
+        points_earned=row.points_earned,
+        refunded_amount=row.refunded_amount,
+        points_earned_reversed=row.points_earned_reversed,
+        points_used_returned=row.points_used_returned,
+        created_at=row.created_at,
+    )
+
+
+_ACCOUNT_FIELDS = ("id", "status", "balance", "tier_code")
+
+
+def _account(row: MemberRow) -> Account:
+    return Account(
+        member_id=row.id,
+        status=MemberStatus(row.status),
+        balance=row.balance,
+        tier_code=row.tier_code,
+    )
+
+
+class TortoiseLedgerRepository:
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    async def lock_account(self, member_id: int) -> Account | None:
+        # FOR NO KEY UPDATE: blocks other ledger writers of this member until commit, but not
+        # inserts elsewhere that only reference the member (outbox rows, scans). SQLite has no
+        # row locks; tortoise serializes its transactions on its single connection instead.
+        row = (
+            await MemberRow.filter(id=member_id)
+            .using_db(self._db)
+            .select_for_update(no_key=True)
+            .only(*_ACCOUNT_FIELDS)
+            .first()
+        )
+        return _account(row) if row else None
+
+    async def account(self, member_id: int) -> Account | None:
+        row = await MemberRow.filter(id=member_id).using_db(self._db).only(*_ACCOUNT_FIELDS).first()
+        return _account(row) if row else None
+
+    async def change_balance(self, member_id: int, delta: int, *, floor: int | None) -> int | None:
+        # UPDATE members SET balance = balance + :delta
+        #  WHERE id = :id AND balance >= :floor - :delta
+        query = MemberRow.filter(id=member_id)
+        if floor is not None:
+            query = query.filter(balance__gte=floor - delta)
+        changed = await query.using_db(self._db).update(balance=F("balance") + delta)
+        if not changed:
+            return None
+        row = await MemberRow.filter(id=member_id).using_db(self._db).only("id", "balance").get()
+        return int(row.balance)
+
+    async def set_tier(self, member_id: int, tier_code: str) -> None:
+        await MemberRow.filter(id=member_id).using_db(self._db).update(tier_code=tier_code)
+
+    async def add_tier_change(
+        self, member_id: int, from_tier: str, to_tier: str, reason: str, now: datetime
+    ) -> None:
+        await TierChange.create(
+            using_db=self._db,
+            member_id=member_id,
+            from_tier=from_tier,
+            to_tier=to_tier,
+            reason=reason,
+            created_at=now,
+        )
+
+    async def tiers_of_members(self) -> dict[int, str]:
+        rows = (
+            await MemberRow.exclude(status=MemberStatus.FORGOTTEN.value)
+            .using_db(self._db)
+            .values_list("id", "tier_code")
+        )
+        return {int(member_id): str(code) for member_id, code in rows}
+
+    # --- entries ------------------------------------------------------------------------------
+
+    async def add_entry(self, entry: NewEntry) -> LedgerEntry:
+        row = await _create_unique(
+            self._db,
+            EntryRow,
+            member_id=entry.member_id,
+            amount=entry.amount,
+            reason=entry.reason.value,
+            actor_type=entry.actor.type.value,
+            actor_id=entry.actor.id,
+            idempotency_key=entry.idempotency_key,
+            balance_after=entry.balance_after,
+            purchase_id=entry.purchase_id,
+            note=entry.note,
+            created_at=entry.created_at,
+        )
+        return _entry(row)
+
+    async def entries(self, member_id: int, offset: int, limit: int) -> list[LedgerEntry]:
+        rows = (
+            await EntryRow.filter(member_id=member_id)
+            .using_db(self._db)
+            .order_by("-created_at", "-id")
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_entry(row) for row in rows]
+
+    async def count_entries(self, member_id: int) -> int:
+        return int(await EntryRow.filter(member_id=member_id).using_db(self._db).count())
+
+    async def entries_of_purchase(self, purchase_id: int) -> list[LedgerEntry]:
+        rows = await EntryRow.filter(purchase_id=purchase_id).using_db(self._db).order_by("id")
+        return [_entry(row) for row in rows]
+
+    # --- lots ---------------------------------------------------------------------------------
+
+    async def add_lot(
+        self,
+        member_id: int,
+        entry_id: int,
+        points: int,
+        earned_at: datetime,
+        expires_at: datetime | None,
+    ) -> Lot:
+        row = await PointLot.create(
+            using_db=self._db,
+            member_id=member_id,
+            entry_id=entry_id,
+            amount=points,
+            remaining=points,
+            earned_at=earned_at,
+            expires_at=expires_at,
+        )
+        return _lot(row)
+
+    async def open_lots(self, member_id: int) -> list[Lot]:
+        rows = await PointLot.filter(member_id=member_id, remaining__gt=0).using_db(self._db)
+        return [_lot(row) for row in rows]
+
+    async def lots(self, lot_ids: Sequence[int]) -> list[Lot]:
+        if not lot_ids:
+            return []
+        rows = await PointLot.filter(id__in=list(lot_ids)).using_db(self._db)
+        return [_lot(row) for row in rows]
+
+    async def lot_of_entry(self, entry_id: int) -> Lot | None:
+        row = await PointLot.filter(entry_id=entry_id).using_db(self._db).order_by("id").first()
+        return _lot(row) if row else None
+
+    async def move_points(self, entry_id: int, moves: Sequence[Taken]) -> None:
+        for lot_id, points in moves:
+            # Guarded like the balance: a lot never goes below 0 or above its amount.
+            changed = (
+                await PointLot.filter(
+                    id=lot_id, remaining__gte=-points, amount__gte=F("remaining") + points
+                )
+                .using_db(self._db)
+                .update(remaining=F("remaining") + points)
+            )
+            if not changed:
+                raise RuntimeError(f"lot {lot_id} cannot move by {points}")
+        if moves:
+            await LotMovement.bulk_create(
+                [
+                    LotMovement(lot_id=lot_id, entry_id=entry_id, points=points)
+                    for lot_id, points in moves
+                ],
+                using_db=self._db,
+            )
+
+    async def movements(self, entry_id: int) -> list[Taken]:
+        rows = (
+            await LotMovement.filter(entry_id=entry_id)
+            .using_db(self._db)
+            .order_by("id")
+            .values_list("lot_id", "points")
+        )
+        return [(int(lot_id), int(points)) for lot_id, points in rows]
+
+    async def members_with_expired_lots(self, now: datetime, limit: int) -> list[int]:
+        rows: list[Any] = (
+            await PointLot.filter(remaining__gt=0, expires_at__lte=now)
+            .using_db(self._db)
+            .distinct()
+            .order_by("member_id")
+            .limit(limit)
+            .values_list("member_id", flat=True)
+        )
+        return [int(member_id) for member_id in rows]
+
+    # --- idempotent operations ----------------------------------------------------------------
+
+    async def operation(self, key: str) -> StoredOperation | None:
+        row = await LedgerOperation.filter(key=key).using_db(self._db).first()
+        if row is None:
+            return None
+        return StoredOperation(
+            key=row.key,
+            kind=row.kind,
+            member_id=row.member_id,  # type: ignore[attr-defined]
+            request_hash=row.request_hash,
+            result=dict(row.result),
+        )
+
+    async def add_operation(self, operation: StoredOperation, now: datetime) -> None:
+        await _create_unique(
+            self._db,
+            LedgerOperation,
+            key=operation.key,
+            kind=operation.kind,
+            member_id=operation.member_id,
+            request_hash=operation.request_hash,
+            result=dict(operation.result),
+            created_at=now,
+        )
+
+
+class TortoisePurchaseRepository:
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+
+    async def add(self, purchase: NewPurchase) -> PurchaseRecord:
+        row = await _create_unique(
+            self._db,
+            Purchase,
+            member_id=purchase.member_id,
+            outlet_id=purchase.outlet_id,
+            staff_id=purchase.staff_id,
+            amount=purchase.amount,
+            points_used=purchase.points_used,
+            points_earned=purchase.points_earned,
+            category=purchase.category,
+            receipt_no=purchase.receipt_no,
+            channel=purchase.channel,
+            idempotency_key=purchase.idempotency_key,
+            request_hash=purchase.request_hash,
+            created_at=purchase.created_at,
+        )
+        return _purchase(row)
+
+    async def get(self, purchase_id: int) -> PurchaseRecord | None:
+        row = await Purchase.filter(id=purchase_id).using_db(self._db).first()
+        return _purchase(row) if row else None
+
+    async def add_refund(self, refund: NewRefund) -> int:
+        row = await _create_unique(
+            self._db,
+            Refund,
+            purchase_id=refund.purchase_id,
+            amount=refund.amount,
+            points_earned_reversed=refund.points_earned_reversed,
+            points_used_returned=refund.points_used_returned,
+            idempotency_key=refund.idempotency_key,
+            request_hash=refund.request_hash,
+            created_at=refund.created_at,
+        )
+        return int(row.id)
+
+    async def record_refund(
+        self, purchase_id: int, amount: int, earned_reversed: int, used_returned: int
+    ) -> None:
+        await (
+            Purchase.filter(id=purchase_id, refunded_amount__lte=F("amount") - amount)
+            .using_db(self._db)
+            .update(
+                refunded_amount=F("refunded_amount") + amount,
+                points_earned_reversed=F("points_earned_reversed") + earned_reversed,
+                points_used_returned=F("points_used_returned") + used_returned,
+            )
+        )
+
+    async def spend_since(self, member_id: int, since: datetime) -> int:
+        rows = (
+            await Purchase.filter(member_id=member_id, created_at__gte=since)
+            .using_db(self._db)
+            .annotate(bought=Sum("amount"), refunded=Sum("refunded_amount"))
+            .values("bought", "refunded")
+        )
+        if not rows or rows[0]["bought"] is None:
+            return 0
+        return int(rows[0]["bought"]) - int(rows[0]["refunded"] or 0)
+
+    async def spend_by_member(self, since: datetime) -> dict[int, int]:
+        rows = (
+            await Purchase.filter(created_at__gte=since)
+            .using_db(self._db)
+            .annotate(bought=Sum("amount"), refunded=Sum("refunded_amount"))
+            .group_by("member_id")
+            .values("member_id", "bought", "refunded")
+        )
+        return {
+            int(row["member_id"]): int(row["bought"] or 0) - int(row["refunded"] or 0)
+            for row in rows
+        }
+
+    async def outlet_exists(self, outlet_id: int) -> bool:
+        return bool(await Outlet.filter(id=outlet_id).using_db(self._db).exists())
+
+
+class TortoiseCertificateRepository:
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+
+    async def add(
+        self,
+        digests: Sequence[str],
+        points: int,
+        expires_at: datetime | None,
+        created_by: int | None,
+        now: datetime,
+    ) -> None:
+        try:
+            await Certificate.bulk_create(
+                [
+                    Certificate(
+                        code_digest=digest,
+                        points=points,
+                        expires_at=expires_at,
+                        created_by=created_by,
+                        created_at=now,
+                    )
+                    for digest in digests
+                ],
+                using_db=self._db,
+            )
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise KeyTaken("Certificate") from exc
+            raise
+
+    async def by_digest(self, digest: str) -> CertificateRecord | None:
+        row = await Certificate.filter(code_digest=digest).using_db(self._db).first()
+        if row is None:
+            return None
+        return CertificateRecord(
+            id=row.id,
+            points=row.points,
+            expires_at=row.expires_at,
+            used_at=row.used_at,
+            used_by_id=row.used_by_id,  # type: ignore[attr-defined]
+        )
+
+    async def claim(self, certificate_id: int, member_id: int, now: datetime) -> bool:
+        # On PostgreSQL a concurrent claim waits for this row's lock, then re-checks
+        # `used_at IS NULL` against the committed row and updates nothing.
+        changed = (
+            await Certificate.filter(id=certificate_id, used_at__isnull=True)
+            .using_db(self._db)
+            .update(used_at=now, used_by_id=member_id)
+        )
+        return bool(changed)
+
+    async def failed_attempts(self, member_id: int, since: datetime) -> list[datetime]:
+        rows = (
+            await CertificateAttempt.filter(member_id=member_id, created_at__gt=since)
+            .using_db(self._db)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        return list(rows)  # type: ignore[arg-type]
+
+    async def add_failed_attempt(self, member_id: int, now: datetime) -> None:
+        await CertificateAttempt.create(using_db=self._db, member_id=member_id, created_at=now)

@@ -1,0 +1,130 @@
+"""Points that do not come from purchases: the program's rewards and the owner's adjustments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.errors import InvalidInput, MemberNotFound
+from bot.domain.ledger import EntryReason, reward_entry_reason
+from bot.domain.ledger_records import Account, LedgerActor
+from bot.domain.members import MemberStatus
+from bot.domain.ports import UnitOfWork
+from bot.domain.program import RewardReason
+from bot.services.ledger_core import LedgerCore, Operation, require_active, require_owner
+
+NOTE_REQUIRED = "note-required"
+NOTE_MAX_LENGTH = 500
+POINTS_INVALID = "adjustment-points-invalid"
+ADJUSTMENT_MAX_POINTS = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class RewardResult:
+    member_id: int
+    reason: str
+    """A `RewardReason` value."""
+    points: int
+    """Credited; 0 when the program gives nothing for this reason."""
+    balance: int
+    entry_id: int | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentResult:
+    entry_id: int
+    member_id: int
+    points: int
+    balance: int
+    replayed: bool = False
+
+
+class Rewards(LedgerCore):
+    async def grant_reward(
+        self,
+        member_id: int,
+        reason: RewardReason,
+        idempotency_key: str,
+        actor: LedgerActor,
+    ) -> RewardResult:
+        """Credit a non-purchase reward (welcome, birthday, survey, referral, channel).
+
+        - an active member;
+        - the amount is the program's for the reason (`[rewards]`); 0 credits nothing;
+        - paid once per idempotency key (e.g. `welcome:<member id>`, `birthday:<id>:<year>`):
+          the same key again returns the first result; the key with another member or reason
+          is IdempotencyConflict;
+        - the points expire like earned points.
+        """
+        reason = RewardReason(reason)
+        request: dict[str, object] = {"member_id": member_id, "reason": reason.value}
+
+        async def run(
+            uow: UnitOfWork, account: Account, operation: Operation, now: datetime
+        ) -> RewardResult:
+            require_active(account)
+            points = self._program.reward(reason)
+            if points <= 0:
+                return RewardResult(member_id, reason.value, 0, account.balance, None)
+            entry = await self._credit(
+                uow,
+                member_id,
+                points,
+                reward_entry_reason(reason),
+                operation.entry_key(),
+                actor,
+                now,
+            )
+            return RewardResult(member_id, reason.value, points, entry.balance_after, entry.id)
+
+        return await self._once("reward", idempotency_key, request, member_id, run, RewardResult)
+
+    async def adjust(
+        self,
+        actor: LedgerActor,
+        member_id: int,
+        points: int,
+        note: str,
+        idempotency_key: str,
+    ) -> AdjustmentResult:
+        """A manual correction of a member's points by the owner.
+
+        - owners only (PermissionDenied for anyone else, checked before anything);
+        - a note saying why is mandatory (InvalidInput `note-required`), at most 500
+          characters; the points are not 0;
+        - a credit adds a lot that expires like earned points (and pays a debt first);
+        - a debit never takes the balance below 0 (InsufficientPoints);
+        - a forgotten member cannot be adjusted (MemberNotFound);
+        - once per idempotency key.
+        """
+        require_owner(actor, "adjust")
+        note = note.strip()
+        if not note:
+            raise InvalidInput(NOTE_REQUIRED, reason=NOTE_REQUIRED)
+        if len(note) > NOTE_MAX_LENGTH:
+            raise InvalidInput(NOTE_REQUIRED, reason="note-too-long", max_length=NOTE_MAX_LENGTH)
+        if points == 0 or abs(points) > ADJUSTMENT_MAX_POINTS:
+            raise InvalidInput(POINTS_INVALID, reason=POINTS_INVALID)
+        request: dict[str, object] = {"member_id": member_id, "points": points, "note": note}
+
+        async def run(
+            uow: UnitOfWork, account: Account, operation: Operation, now: datetime
+        ) -> AdjustmentResult:
+            if account.status is MemberStatus.FORGOTTEN:
+                raise MemberNotFound("member-not-found")
+            key = operation.entry_key()
+            reason = EntryReason.ADJUSTMENT
+            if points > 0:
+                entry = await self._credit(
+                    uow, member_id, points, reason, key, actor, now, note=note
+                )
+            else:
+                entry = await self._debit(
+                    uow, member_id, -points, reason, key, actor, now, note=note
+                )
+            return AdjustmentResult(entry.id, member_id, points, entry.balance_after)
+
+        return await self._once(
+            "adjustment", idempotency_key, request, member_id, run, AdjustmentResult
+        )
