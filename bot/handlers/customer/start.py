@@ -1,13 +1,25 @@
-"""/start (with its deep-link payload) and /help."""
+"""/start (with its deep-link payload), /help and /language."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message
+from html import escape
 
-from bot.adapters.i18n import Translator
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.adapters.i18n import I18n, Translator
+from bot.domain.card_token import CARD_START_PREFIX
+from bot.domain.joining import JoinStep
 from bot.domain.program import Program
+from bot.handlers.customer.join import ask, consent_text
+from bot.handlers.customer.keyboards import (
+    Language,
+    consent_keyboard,
+    language_keyboard,
+    main_menu,
+)
 from bot.services.membership import Membership, Visitor
 
 
@@ -17,24 +29,73 @@ async def cmd_start(
     membership: Membership,
     program: Program,
     t: Translator,
+    i18n: I18n,
     locale: str,
+    state: FSMContext,
+    bot: Bot,
 ) -> None:
     user = message.from_user
     assert user is not None
     visitor = Visitor(user.id, user.first_name, user.last_name, user.username, locale)
-    member = await membership.open(visitor, command.args)
-    await message.answer(
-        t("start-greeting", name=member.display_name or user.first_name, program=program.name)
-    )
+    progress = await membership.open(visitor, command.args)
+    if progress.step is JoinStep.CONSENT:
+        # The first message greets and asks for consent at once, in the client's language.
+        await state.clear()
+        name = progress.member.display_name or user.first_name
+        await message.answer(
+            consent_text(t, program, greeting_name=name),
+            reply_markup=consent_keyboard(t, i18n.locales),
+        )
+        return
+    if progress.step is JoinStep.DONE:
+        await state.clear()
+        name = escape(progress.member.display_name)
+        await message.answer(t("start-welcome-back", name=name), reply_markup=main_menu(t))
+        return
+    await ask(bot, message.chat.id, progress, t, i18n, program, state)
+
+
+async def cmd_start_card_link(message: Message, t: Translator) -> None:
+    """A card's QR link opened by a customer (staff get the card view from the Staff
+    routers, which come first): a neutral notice, with no name or balance."""
+    await message.answer(t("card-link-notice"))
 
 
 async def cmd_help(message: Message, t: Translator) -> None:
     await message.answer(t("help"))
 
 
+async def cmd_language(message: Message, t: Translator, i18n: I18n) -> None:
+    await message.answer(t("language-choose"), reply_markup=language_keyboard(t, i18n.locales))
+
+
+async def on_language(
+    callback: CallbackQuery,
+    callback_data: Language,
+    membership: Membership,
+    i18n: I18n,
+    program: Program,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    progress = await membership.choose_language(callback.from_user.id, callback_data.code)
+    t = i18n(progress.member.locale)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(escape(t("language-changed")))
+    # The reply keyboard of the current step is sent again, in the new language.
+    await ask(bot, callback.from_user.id, progress, t, i18n, program, state)
+
+
 def create_router() -> Router:
     router = Router(name="customer.start")
     router.message.filter(F.chat.type == "private")
+    router.message.register(
+        cmd_start_card_link,
+        CommandStart(deep_link=True, magic=F.args.startswith(CARD_START_PREFIX)),
+    )
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(on_language, Language.filter())
     return router
