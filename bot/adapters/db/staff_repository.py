@@ -1,0 +1,166 @@
+"""Staff, invites, card scans and the audit log on tortoise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
+
+from bot.adapters.db.models.core import Staff as StaffRow
+from bot.adapters.db.models.staff import AuditEntry, CardScan, StaffInvite
+from bot.adapters.db.repositories import insert_or_skip
+from bot.domain.staff import Actor, StaffMember, StaffRole
+
+
+def staff_from_row(row: StaffRow) -> StaffMember:
+    return StaffMember(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        name=row.name,
+        role=StaffRole(row.role),
+        code=row.code,
+        outlet_id=row.outlet_id,  # type: ignore[attr-defined]
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+class TortoiseStaffRepository:
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+
+    async def active_by_telegram_id(self, telegram_id: int) -> StaffMember | None:
+        row = await StaffRow.filter(telegram_id=telegram_id, active=True).using_db(self._db).first()
+        return staff_from_row(row) if row else None
+
+    async def by_code(self, code: str) -> StaffMember | None:
+        row = await StaffRow.filter(code=code).using_db(self._db).first()
+        return staff_from_row(row) if row else None
+
+    async def list_active(self) -> list[StaffMember]:
+        rows = await StaffRow.filter(active=True).using_db(self._db).order_by("id")
+        return [staff_from_row(row) for row in rows]
+
+    async def add_invite(
+        self,
+        token_digest: str,
+        role: StaffRole,
+        outlet_id: int | None,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        await StaffInvite.create(
+            using_db=self._db,
+            token_digest=token_digest,
+            role=role.value,
+            outlet_id=outlet_id,
+            created_by=created_by,
+            created_at=now,
+            expires_at=expires_at,
+        )
+
+    async def use_invite(
+        self, token_digest: str, now: datetime
+    ) -> tuple[StaffRole, int | None, int] | None:
+        invite = await StaffInvite.filter(token_digest=token_digest).using_db(self._db).first()
+        if invite is None:
+            return None
+        # Guarded: of two people opening the same link at once, exactly one gets the update.
+        taken = (
+            await StaffInvite.filter(id=invite.id, used_at__isnull=True, expires_at__gt=now)
+            .using_db(self._db)
+            .update(used_at=now)
+        )
+        if not taken:
+            return None
+        return StaffRole(invite.role), invite.outlet_id, invite.id  # type: ignore[attr-defined]
+
+    async def add_staff(
+        self,
+        telegram_id: int,
+        name: str,
+        role: StaffRole,
+        outlet_id: int | None,
+        now: datetime,
+        invite_id: int,
+    ) -> StaffMember:
+        row = await StaffRow.create(
+            using_db=self._db,
+            telegram_id=telegram_id,
+            name=name,
+            role=role.value,
+            code=f"s{invite_id:x}{telegram_id % 4096:03x}",
+            outlet_id=outlet_id,
+            created_at=now,
+        )
+        await StaffInvite.filter(id=invite_id).using_db(self._db).update(used_by_id=row.id)
+        return staff_from_row(row)
+
+    async def deactivate(self, staff_id: int, now: datetime) -> StaffMember | None:
+        changed = (
+            await StaffRow.filter(id=staff_id, active=True)
+            .using_db(self._db)
+            .update(active=False, removed_at=now)
+        )
+        if not changed:
+            return None
+        row = await StaffRow.get(id=staff_id, using_db=self._db)
+        return staff_from_row(row)
+
+    async def add_scan(
+        self, token_digest: str, member_id: int, staff_id: int, now: datetime
+    ) -> int | None:
+        row = await insert_or_skip(
+            self._db,
+            CardScan,
+            token_digest=token_digest,
+            member_id=member_id,
+            staff_id=staff_id,
+            created_at=now,
+        )
+        return int(row.id) if row is not None else None
+
+    async def claim_scan(
+        self, scan_id: int, staff_id: int, operation: str, now: datetime, not_before: datetime
+    ) -> int | None:
+        claimed = (
+            await CardScan.filter(
+                Q(id=scan_id, staff_id=staff_id, used_at__isnull=True, created_at__gte=not_before)
+            )
+            .using_db(self._db)
+            .update(used_at=now, operation=operation)
+        )
+        if not claimed:
+            return None
+        scan = await CardScan.get(id=scan_id, using_db=self._db)
+        return int(scan.member_id)  # type: ignore[attr-defined]
+
+    async def release_scan(self, scan_id: int) -> None:
+        await CardScan.filter(id=scan_id).using_db(self._db).update(used_at=None, operation=None)
+
+    async def audit(
+        self,
+        actor: Actor,
+        action: str,
+        member_id: int | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        await AuditEntry.create(
+            using_db=self._db,
+            actor_telegram_id=actor.telegram_id,
+            staff_id=actor.staff_id,
+            action=action,
+            member_id=member_id,
+            details=details,
+            created_at=now,
+        )
+
+    async def count_actions(self, staff_id: int, action: str, since: datetime) -> int:
+        return int(
+            await AuditEntry.filter(staff_id=staff_id, action=action, created_at__gte=since)
+            .using_db(self._db)
+            .count()
+        )

@@ -1,0 +1,85 @@
+"""Staff management from the admin chat (or an owner's private chat): invites, list, removal."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.adapters.i18n import Translator
+from bot.domain.staff import INVITE_PREFIX, Actor, StaffRole
+from bot.services.staff import StaffService
+
+
+class RemoveStaff(CallbackData, prefix="staff-rm"):
+    staff_id: int
+
+
+async def cmd_invite(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    staff: StaffService,
+    t: Translator,
+) -> None:
+    role_text = (command.args or StaffRole.CASHIER.value).strip().lower()
+    if role_text not in {r.value for r in StaffRole}:
+        await message.answer(t("staff-invite-usage"))
+        return
+    invite = await staff.create_invite(actor, StaffRole(role_text))
+    link = await create_start_link(bot, INVITE_PREFIX + invite.token)
+    await message.answer(
+        t("staff-invite-created", role=t(f"staff-role-{invite.role.value}"), link=link)
+    )
+
+
+async def cmd_staff(message: Message, actor: Actor, staff: StaffService, t: Translator) -> None:
+    people = await staff.list_staff(actor)
+    if not people:
+        await message.answer(t("staff-list-empty"))
+        return
+    lines = [
+        t("staff-list-line", name=p.name, role=t(f"staff-role-{p.role.value}"), code=p.code)
+        for p in people
+    ]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=t("staff-remove-button", name=p.name),
+                callback_data=RemoveStaff(staff_id=p.id).pack(),
+            )
+        ]
+        for p in people
+    ]
+    await message.answer(
+        t("staff-list-title") + "\n" + "\n".join(lines),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons),
+    )
+
+
+async def on_remove(
+    query: CallbackQuery,
+    callback_data: RemoveStaff,
+    actor: Actor,
+    staff: StaffService,
+    t: Translator,
+) -> None:
+    # The staff id comes from the button, but the service checks that the presser is an owner.
+    removed = await staff.remove_staff(actor, callback_data.staff_id)
+    await query.answer(t("staff-removed", name=removed.name), show_alert=True)
+
+
+def create_router(admin_chat_ids: Collection[int]) -> Router:
+    """Admin commands work in the configured admin chats and in private chats; either way the
+    service checks the sender's role, never the chat alone."""
+    router = Router(name="staff.admin")
+    router.message.filter(F.chat.id.in_(set(admin_chat_ids)) | (F.chat.type == "private"))
+    router.message.register(cmd_invite, Command("invite"))
+    router.message.register(cmd_staff, Command("staff"))
+    router.callback_query.register(on_remove, RemoveStaff.filter())
+    return router
