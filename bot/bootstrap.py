@@ -7,9 +7,13 @@ URL, the clock and the Bot session.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import signal
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -26,13 +30,21 @@ from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.adapters.i18n import I18n
 from bot.adapters.program_file import load_program
-from bot.config import Settings
+from bot.config import Settings, parse_quiet_hours
+from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.domain.delivery import DeliveryPolicy
 from bot.domain.ports import Clock, UnitOfWorkFactory
 from bot.domain.program import Program
 from bot.handlers import errors
-from bot.handlers.customer import start
+from bot.handlers.customer import balance, card, history, join, menu, settings, start
 from bot.handlers.middlewares import DeduplicateUpdates, UseLanguage
+from bot.handlers.staff import admin as staff_admin
+from bot.handlers.staff import scan as till
+from bot.handlers.staff.actor import ResolveActor
+from bot.services.delivery import Delivery
+from bot.services.ledger import Ledger
 from bot.services.membership import Membership
+from bot.services.staff import StaffService
 from bot.services.updates import UpdateGuard
 from bot.web.app import create_web_app
 
@@ -43,9 +55,18 @@ log = logging.getLogger(__name__)
 class Services:
     membership: Membership
     updates: UpdateGuard
+    delivery: Delivery
+    ledger: Ledger
+    staff: StaffService
 
     def as_handler_data(self) -> dict[str, Any]:
-        return {"membership": self.membership}
+        return {
+            "membership": self.membership,
+            "ledger": self.ledger,
+            "purchases": self.ledger,
+            "delivery": self.delivery,
+            "staff": self.staff,
+        }
 
 
 @dataclass
@@ -59,19 +80,76 @@ class Container:
     dispatcher: Dispatcher
 
 
-def build_services(uow: UnitOfWorkFactory, clock: Clock, program: Program) -> Services:
-    return Services(membership=Membership(uow, clock, program), updates=UpdateGuard(uow, clock))
+def card_secret(settings: Settings) -> bytes:
+    """The HMAC key of QR card tokens and card codes: CARD_SECRET, else derived from the bot
+    token (a keyed hash, so the token itself never signs anything and cannot be recovered from
+    the key). Changing either changes every card code."""
+    if settings.card_secret is not None:
+        return settings.card_secret.get_secret_value().encode("utf-8")
+    assert settings.bot_token is not None
+    token = settings.bot_token.get_secret_value().encode("utf-8")
+    return hmac.new(b"loyalty-bot/card-secret", token, hashlib.sha256).digest()
+
+
+def build_services(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    program: Program,
+    *,
+    card_secret: bytes,
+    card_ttl: timedelta,
+    locales: tuple[str, ...],
+    owner_ids: Collection[int] = (),
+    delivery_policy: DeliveryPolicy | None = None,
+) -> Services:
+    ledger = Ledger(uow, clock, program)
+    membership = Membership(
+        uow,
+        clock,
+        program,
+        card_secret=card_secret,
+        card_ttl=card_ttl,
+        ledger=ledger,
+        locales=locales,
+    )
+    return Services(
+        membership=membership,
+        updates=UpdateGuard(uow, clock),
+        delivery=Delivery(uow, clock, delivery_policy),
+        ledger=ledger,
+        staff=StaffService(
+            uow, clock, owner_ids=owner_ids, card_secret=card_secret, card_ttl=card_ttl
+        ),
+    )
 
 
 def build_dispatcher(
-    services: Services, i18n: I18n, program: Program, storage: BaseStorage | None = None
+    services: Services,
+    i18n: I18n,
+    program: Program,
+    storage: BaseStorage | None = None,
+    admin_chat_ids: Collection[int] = (),
 ) -> Dispatcher:
     dispatcher = Dispatcher(storage=storage or MemoryStorage())
     # Dependencies reach handlers by parameter name (aiogram's workflow data).
     dispatcher.workflow_data.update(services.as_handler_data(), i18n=i18n, program=program)
     dispatcher.update.outer_middleware(DeduplicateUpdates(services.updates))
     dispatcher.update.outer_middleware(UseLanguage(i18n, services.membership))
-    dispatcher.include_routers(start.create_router(), errors.create_router())
+    staff_routers = [till.create_router(), staff_admin.create_router(admin_chat_ids)]
+    for router in staff_routers:
+        router.message.middleware(ResolveActor(services.staff))
+        router.callback_query.middleware(ResolveActor(services.staff))
+    dispatcher.include_routers(
+        *staff_routers,
+        start.create_router(),
+        join.create_router(),
+        card.create_router(),
+        balance.create_router(),
+        history.create_router(),
+        settings.create_router(),
+    )
+    # The customer fallback answers whatever no router above took: keep it last but errors.
+    dispatcher.include_routers(menu.create_router(), errors.create_router())
     return dispatcher
 
 
@@ -104,10 +182,57 @@ def build_container(
     program = program or load_program(settings.program_file)
     clock = clock or SystemClock()
     i18n = I18n(settings.default_locale)
-    services = build_services(tortoise_uow_factory, clock, program)
-    dispatcher = build_dispatcher(services, i18n, program, build_storage(settings))
+    services = build_services(
+        tortoise_uow_factory,
+        clock,
+        program,
+        card_secret=card_secret(settings),
+        card_ttl=timedelta(seconds=settings.card_ttl_seconds),
+        locales=i18n.locales,
+        owner_ids=settings.owner_ids,
+        delivery_policy=delivery_policy(settings),
+    )
+    dispatcher = build_dispatcher(
+        services, i18n, program, build_storage(settings), settings.admin_chat_ids
+    )
     bot = build_bot(settings, session)
     return Container(settings, program, i18n, clock, services, bot, dispatcher)
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    quiet_start, quiet_end = parse_quiet_hours(settings.quiet_hours)
+    return DeliveryPolicy(
+        frequency_cap_per_week=settings.marketing_per_week,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        default_timezone=settings.timezone,
+        max_attempts=settings.delivery_max_attempts,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+    )
+
+
+def build_sender(container: Container) -> OutboxSender:
+    """The outbox sender; with REDIS_URL its rate is shared with every other sender process."""
+    settings = container.settings
+    paid = settings.delivery_paid_broadcast
+    config = SenderConfig(
+        rate=settings.delivery_paid_rate if paid else settings.delivery_rate,
+        paid_broadcast=paid,
+        workers=settings.delivery_workers,
+    )
+    limiter = None
+    if settings.redis_url:
+        from bot.delivery.limiter import RedisRateLimiter
+
+        limiter = RedisRateLimiter.from_url(settings.redis_url, config.paced_rate)
+    return OutboxSender(
+        container.bot,
+        container.services.delivery,
+        container.i18n,
+        container.clock,
+        config,
+        limiter,
+    )
 
 
 def build_web_app(container: Container) -> web.Application:
@@ -127,6 +252,8 @@ async def run(settings: Settings) -> None:
     container = build_container(settings)
     await migrate_database(settings.database_url)
     await open_database(settings.database_url)
+    sender = build_sender(container)
+    await sender.start()
     try:
         if settings.webhook_mode:
             await _serve_webhook(container)
@@ -134,6 +261,7 @@ async def run(settings: Settings) -> None:
             await container.bot.delete_webhook(drop_pending_updates=False)
             await container.dispatcher.start_polling(container.bot, handle_signals=True)
     finally:
+        await sender.stop()
         await container.bot.session.close()
         await container.dispatcher.storage.close()
         await close_database()

@@ -5,6 +5,7 @@ Nothing here is read at import time: `Settings()` is built by the composition ro
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -14,6 +15,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
 SUPPORTED_LOCALES = ("ru", "en")
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """`22:00-09:00` -> (22:00, 09:00); empty or `off` -> no quiet hours (equal ends)."""
+    if value.strip().lower() in ("", "off"):
+        return time(0, 0), time(0, 0)
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ValueError("must look like 22:00-09:00") from None
+    return start, end
 
 
 def _split_ids(value: object) -> object:
@@ -49,12 +61,29 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for QR card tokens; derived from the token if unset"
     )
     card_ttl_seconds: int = 300
+    # Proactive messages (bot/delivery): Telegram's limits and marketing hygiene.
+    delivery_rate: float = Field(default=30.0, gt=0, description="messages/s across all chats")
+    delivery_paid_broadcast: bool = Field(
+        default=False, description="allow_paid_broadcast: up to DELIVERY_PAID_RATE, for Stars"
+    )
+    delivery_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
+    delivery_workers: int | None = Field(default=None, ge=1, le=1000)
+    delivery_max_attempts: int = Field(default=5, ge=1)
+    delivery_lease_seconds: int = Field(default=60, ge=5)
+    marketing_per_week: int = Field(default=3, ge=0, description="frequency cap; 0: none")
+    quiet_hours: str = Field(default="22:00-09:00", description="HH:MM-HH:MM, member's time")
     log_level: str = "INFO"
 
     @field_validator("owner_ids", "admin_chat_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_ids(value)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
 
     @field_validator("default_locale")
     @classmethod

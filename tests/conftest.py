@@ -21,6 +21,10 @@ from tests.kit.database import (
 from tests.kit.telegram import RecordingSession
 
 ROOT = Path(__file__).resolve().parents[1]
+OWNER_ID = 9001
+"""The owner of the program under test (OWNER_IDS)."""
+ADMIN_CHAT_ID = -1009001
+"""The owners' admin group (ADMIN_CHAT_IDS)."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -92,6 +96,8 @@ async def app(
         bot_token="42:TEST-TOKEN",
         database_url=database_url,
         webhook_secret="s3cret-token",
+        owner_ids=[OWNER_ID],
+        admin_chat_ids=[ADMIN_CHAT_ID],
     )
     session = RecordingSession()
     container = build_container(settings, program=program, clock=clock, session=session)

@@ -14,10 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+)
 from fluent.runtime import FluentBundle, FluentResource
 
 log = logging.getLogger(__name__)
+
+FALLBACK_SYMBOL_LOCALES = ("ru", "uk", "kk", "be")
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 
@@ -43,11 +50,23 @@ class Translator:
         return bool(self.bundle.has_message(key))
 
     def money(self, minor_units: int, currency: str) -> str:
-        """120000 RUB -> "1 200 ₽" in ru; fractions are shown only when there are some."""
+        """120000 RUB -> "1 200 ₽" in ru, "1,200 ₽" in en; fractions only when there are some.
+
+        Where the locale has no symbol of its own for the currency (English has none for the
+        rouble and prints "RUB"), the symbol of the locales that do is placed after the number.
+        """
         amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
         pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
         if amount == amount.to_integral_value():
             pattern = pattern.replace(".00", "")
+        symbol = get_currency_symbol(currency, self.locale)
+        if symbol == currency:
+            symbols = (get_currency_symbol(currency, other) for other in FALLBACK_SYMBOL_LOCALES)
+            native = next((sym for sym in symbols if sym != currency), currency)
+            if native != currency:
+                number_pattern = pattern.replace("¤", "").replace("\xa0", "").strip()
+                number = format_decimal(amount, format=number_pattern, locale=self.locale)
+                return f"{number}\xa0{native}"
         return str(
             format_currency(
                 amount, currency, format=pattern, locale=self.locale, currency_digits=False

@@ -79,3 +79,37 @@ class CardTokenExpired(DomainError):
     """A genuine QR card token older than its TTL: the customer should refresh the card."""
 
     code = "card-token-expired"
+
+
+class CardTokenReplayed(DomainError):
+    """A card token that already served an operation (a screenshot shown twice)."""
+
+    code = "card-token-replayed"
+
+
+class InviteInvalid(DomainError):
+    """A staff invite that does not exist, was used, or expired."""
+
+    code = "invite-invalid"
+
+
+class ScanClosed(DomainError):
+    """The card view's operation was done already, or the view is too old: scan again."""
+
+    code = "scan-closed"
+
+
+class PhoneTaken(DomainError):
+    """The shared phone already belongs to another member."""
+
+    code = "phone-taken"
+
+
+class JoinRequired(DomainError):
+    """The action needs a member who finished joining (consent, phone, name)."""
+
+    code = "join-required"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign-not-found"

@@ -33,6 +33,9 @@ class Member:
     marketing_opt_in: bool
     reachable: bool
     joined_at: datetime | None
+    consented_at: datetime | None = None
+    referred_by_id: int | None = None
+    registered_by_id: int | None = None
 
     @property
     def display_name(self) -> str:
@@ -52,3 +55,18 @@ class NewMember:
     card_code: str
     referral_code: str
     tier_code: str
+    referred_by_id: int | None = None
+    registered_by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseSummary:
+    """A purchase as the member's data export shows it."""
+
+    created_at: datetime
+    amount: int
+    points_used: int
+    points_earned: int
+    category: str | None
+    receipt_no: str | None
+    refunded_amount: int

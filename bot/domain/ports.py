@@ -3,11 +3,32 @@ implements them; tests use hand-written fakes or the real adapters on SQLite/Pos
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
-from bot.domain.members import Member, NewMember
+from bot.domain.delivery import (
+    Campaign,
+    CampaignStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    MessageContent,
+    OutboxMessage,
+)
+from bot.domain.ledger import LedgerEntry
+from bot.domain.ledger_records import (
+    Account,
+    CertificateRecord,
+    NewEntry,
+    NewPurchase,
+    NewRefund,
+    PurchaseRecord,
+    StoredOperation,
+)
+from bot.domain.lots import Lot, Taken
+from bot.domain.members import Member, NewMember, PurchaseSummary
+from bot.domain.staff import Actor, StaffMember, StaffRole
 
 
 class Clock(Protocol):
@@ -27,6 +48,42 @@ class MemberRepository(Protocol):
 
     async def set_locale(self, member_id: int, locale: str) -> None: ...
 
+    async def set_card_code(self, member_id: int, card_code: str) -> None: ...
+
+    async def id_by_referral_code(self, referral_code: str) -> int | None:
+        """The active member whose referral link this is."""
+        ...
+
+    async def active_staff_id_by_code(self, code: str) -> int | None: ...
+
+    async def phone_owner(self, phone: str) -> int | None:
+        """The id of the member holding this (normalized) phone."""
+        ...
+
+    async def record_consent(self, member_id: int, now: datetime) -> None:
+        """Set the consent time unless it is set already."""
+        ...
+
+    async def set_phone(self, member_id: int, phone: str) -> bool:
+        """False when another member took the phone first (the unique index)."""
+        ...
+
+    async def set_name(self, member_id: int, first_name: str, last_name: str | None) -> None: ...
+
+    async def activate(self, member_id: int, birthday: date | None, now: datetime) -> bool:
+        """Joining -> active with the birthday and `joined_at`; False if not joining."""
+        ...
+
+    async def set_marketing_opt_in(self, member_id: int, opt_in: bool) -> None: ...
+
+    async def forget(self, member_id: int, now: datetime) -> None:
+        """Erase the personal fields (Telegram id included) and mark the member forgotten."""
+        ...
+
+    async def purchases_of(self, member_id: int) -> list[PurchaseSummary]:
+        """The member's purchases, oldest first (for the data export)."""
+        ...
+
 
 class UpdateLog(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool:
@@ -38,6 +95,278 @@ class UpdateLog(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """The outbox of proactive messages, their campaigns and the uploaded photos' file ids."""
+
+    async def create_campaign(self, name: str, holdout_share: float, now: datetime) -> Campaign: ...
+
+    async def campaign(self, campaign_id: int) -> Campaign | None: ...
+
+    async def set_campaign_status(self, campaign_id: int, status: CampaignStatus) -> None: ...
+
+    async def add(
+        self,
+        kind: DeliveryKind,
+        member_id: int,
+        content: MessageContent,
+        priority: int,
+        now: datetime,
+    ) -> int: ...
+
+    async def add_campaign(
+        self,
+        campaign_id: int,
+        rows: Sequence[tuple[int, DeliveryStatus]],
+        content: MessageContent,
+        priority: int,
+        now: datetime,
+    ) -> int:
+        """Insert (member id, status) rows; a member the campaign already has is left alone.
+        Returns how many were inserted."""
+        ...
+
+    async def claim(self, now: datetime, stale_before: datetime, limit: int) -> list[OutboxMessage]:
+        """Mark up to `limit` due rows `sending` (pending ones due by `now`, and `sending` ones
+        claimed before `stale_before` by a sender that died), most urgent first. Rows another
+        transaction holds are skipped, not waited for."""
+        ...
+
+    async def marketing_sent_since(
+        self, member_ids: Sequence[int], since: datetime
+    ) -> dict[int, int]: ...
+
+    async def renew(self, ids: Sequence[int], now: datetime) -> None:
+        """Extend the lease of `sending` rows a live sender still holds."""
+        ...
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None: ...
+
+    async def finish(
+        self, ids: Sequence[int], status: DeliveryStatus, error: str | None, count_attempt: bool
+    ) -> None: ...
+
+    async def reschedule(
+        self, message_id: int, not_before: datetime, error: str | None, count_attempt: bool
+    ) -> None: ...
+
+    async def mark_member_unreachable(self, member_id: int) -> None: ...
+
+    async def cancel_campaign_rows(self, campaign_id: int) -> int: ...
+
+    async def status_counts(self, campaign_id: int | None = None) -> dict[DeliveryStatus, int]: ...
+
+    async def photo_file_id(self, source: str) -> str | None: ...
+
+    async def remember_photo(self, source: str, file_id: str, now: datetime) -> None: ...
+
+
+# --- the ledger ---------------------------------------------------------------------------------
+
+
+class KeyTaken(Exception):
+    """A row with this unique key (an idempotency key, a certificate digest) exists already: a
+    concurrent request with the same key committed first. The adapter raises it instead of the
+    driver's integrity error; the transaction is then unusable, so the service retries once in a
+    new unit of work, which finds the first request's result."""
+
+
+class LedgerRepository(Protocol):
+    """Members' balances and tiers, ledger entries, point lots, idempotent operations."""
+
+    async def lock_account(self, member_id: int) -> Account | None:
+        """The member's account, locked until the end of the transaction (PostgreSQL: `SELECT
+        ... FOR NO KEY UPDATE`; SQLite serializes whole transactions), so that every change
+        of one member's points, lots and tier happens one transaction at a time."""
+        ...
+
+    async def account(self, member_id: int) -> Account | None:
+        """The account without a lock (queries)."""
+        ...
+
+    async def change_balance(self, member_id: int, delta: int, *, floor: int | None) -> int | None:
+        """`balance += delta` in one guarded UPDATE, only when the new balance is at least
+        `floor` (None: no floor); the new balance, or None when the guard refused."""
+        ...
+
+    async def set_tier(self, member_id: int, tier_code: str) -> None: ...
+
+    async def add_tier_change(
+        self, member_id: int, from_tier: str, to_tier: str, reason: str, now: datetime
+    ) -> None: ...
+
+    async def tiers_of_members(self) -> dict[int, str]:
+        """The tier code of every member not forgotten."""
+        ...
+
+    async def add_entry(self, entry: NewEntry) -> LedgerEntry:
+        """Append an entry; KeyTaken when its idempotency key is used."""
+        ...
+
+    async def entries(self, member_id: int, offset: int, limit: int) -> list[LedgerEntry]:
+        """Newest first."""
+        ...
+
+    async def count_entries(self, member_id: int) -> int: ...
+
+    async def entries_of_purchase(self, purchase_id: int) -> list[LedgerEntry]:
+        """The entries a purchase and its refunds wrote, oldest first."""
+        ...
+
+    async def add_lot(
+        self,
+        member_id: int,
+        entry_id: int,
+        points: int,
+        earned_at: datetime,
+        expires_at: datetime | None,
+    ) -> Lot:
+        """A new lot holding `points` (remaining = amount)."""
+        ...
+
+    async def open_lots(self, member_id: int) -> list[Lot]:
+        """The member's lots with points remaining."""
+        ...
+
+    async def lots(self, lot_ids: Sequence[int]) -> list[Lot]: ...
+
+    async def lot_of_entry(self, entry_id: int) -> Lot | None:
+        """The lot a credit created."""
+        ...
+
+    async def move_points(self, entry_id: int, moves: Sequence[Taken]) -> None:
+        """`remaining += points` for each (lot id, points), recorded against the entry that
+        caused it (negative: taken, positive: given back)."""
+        ...
+
+    async def movements(self, entry_id: int) -> list[Taken]:
+        """What an entry did to the lots, in the order it was done."""
+        ...
+
+    async def members_with_expired_lots(self, now: datetime, limit: int) -> list[int]:
+        """Members holding points in lots expired at `now`."""
+        ...
+
+    async def operation(self, key: str) -> StoredOperation | None: ...
+
+    async def add_operation(self, operation: StoredOperation, now: datetime) -> None:
+        """Store an operation's result under its key; KeyTaken when the key is used."""
+        ...
+
+
+class PurchaseRepository(Protocol):
+    async def add(self, purchase: NewPurchase) -> PurchaseRecord:
+        """KeyTaken when the idempotency key is used."""
+        ...
+
+    async def get(self, purchase_id: int) -> PurchaseRecord | None: ...
+
+    async def add_refund(self, refund: NewRefund) -> int:
+        """The refund's id; KeyTaken when the idempotency key is used."""
+        ...
+
+    async def record_refund(
+        self, purchase_id: int, amount: int, earned_reversed: int, used_returned: int
+    ) -> None:
+        """Add a refund to the purchase's cumulative refunded figures."""
+        ...
+
+    async def spend_since(self, member_id: int, since: datetime) -> int:
+        """Purchases since `since` (inclusive), less their refunds, in minor units."""
+        ...
+
+    async def spend_by_member(self, since: datetime) -> dict[int, int]:
+        """`spend_since` for every member who bought since `since`."""
+        ...
+
+    async def outlet_exists(self, outlet_id: int) -> bool: ...
+
+
+class CertificateRepository(Protocol):
+    async def add(
+        self,
+        digests: Sequence[str],
+        points: int,
+        expires_at: datetime | None,
+        created_by: int | None,
+        now: datetime,
+    ) -> None:
+        """KeyTaken when a digest exists already."""
+        ...
+
+    async def by_digest(self, digest: str) -> CertificateRecord | None: ...
+
+    async def claim(self, certificate_id: int, member_id: int, now: datetime) -> bool:
+        """Mark the certificate used by the member in one guarded UPDATE (`WHERE used_at IS
+        NULL`); False when it was used already (by a concurrent request, say)."""
+        ...
+
+    async def failed_attempts(self, member_id: int, since: datetime) -> list[datetime]:
+        """When the member typed a wrong code after `since`, oldest first."""
+        ...
+
+    async def add_failed_attempt(self, member_id: int, now: datetime) -> None: ...
+
+
+class StaffRepository(Protocol):
+    async def active_by_telegram_id(self, telegram_id: int) -> StaffMember | None: ...
+
+    async def list_active(self) -> list[StaffMember]: ...
+
+    async def add_invite(
+        self,
+        token_digest: str,
+        role: StaffRole,
+        outlet_id: int | None,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+
+    async def use_invite(
+        self, token_digest: str, now: datetime
+    ) -> tuple[StaffRole, int | None, int] | None:
+        """Mark an unused, unexpired invite used: (role, outlet id, invite id), else None."""
+        ...
+
+    async def add_staff(
+        self,
+        telegram_id: int,
+        name: str,
+        role: StaffRole,
+        outlet_id: int | None,
+        now: datetime,
+        invite_id: int,
+    ) -> StaffMember: ...
+
+    async def deactivate(self, staff_id: int, now: datetime) -> StaffMember | None: ...
+
+    async def add_scan(
+        self, token_digest: str, member_id: int, staff_id: int, now: datetime
+    ) -> int | None:
+        """A new card scan's id; None when this token was scanned before."""
+        ...
+
+    async def claim_scan(
+        self, scan_id: int, staff_id: int, operation: str, now: datetime, not_before: datetime
+    ) -> int | None:
+        """Use the scan's one operation: the member id, or None if it is not this staff
+        member's, was used, or is older than `not_before`."""
+        ...
+
+    async def release_scan(self, scan_id: int) -> None: ...
+
+    async def audit(
+        self,
+        actor: Actor,
+        action: str,
+        member_id: int | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> None: ...
+
+    async def count_actions(self, staff_id: int, action: str, since: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `async with uow:` commits on a clean exit and rolls back on
     an exception; repositories never commit on their own."""
@@ -47,6 +376,21 @@ class UnitOfWork(Protocol):
 
     @property
     def updates(self) -> UpdateLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def ledger(self) -> LedgerRepository: ...
+
+    @property
+    def purchases(self) -> PurchaseRepository: ...
+
+    @property
+    def certificates(self) -> CertificateRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

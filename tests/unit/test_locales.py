@@ -56,6 +56,7 @@ def test_money_is_formatted_per_locale_from_minor_units() -> None:
     assert i18n("ru").money(120_050, "RUB") == "1\xa0200,50\xa0₽"
     assert i18n("en").money(120_050, "USD") == "$1,200.50"
     assert i18n("en").money(99, "USD") == "$0.99"
+    assert i18n("en").money(1_500_000, "RUB") == "15,000\xa0₽"
 
 
 def test_missing_key_returns_the_key_instead_of_crashing() -> None:

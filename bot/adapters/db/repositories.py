@@ -3,7 +3,7 @@ that created them owns the transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -11,7 +11,9 @@ from tortoise.models import Model
 
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import ProcessedUpdate
-from bot.domain.members import Member, MemberStatus, NewMember
+from bot.adapters.db.models.core import Staff as StaffRow
+from bot.adapters.db.models.ledger import Purchase as PurchaseRow
+from bot.domain.members import Member, MemberStatus, NewMember, PurchaseSummary
 
 
 async def insert_or_skip(connection: Any, model: type[Model], **values: Any) -> Any | None:
@@ -44,6 +46,9 @@ def member_from_row(row: MemberRow) -> Member:
         marketing_opt_in=row.marketing_opt_in,
         reachable=row.reachable,
         joined_at=row.joined_at,
+        consented_at=row.consented_at,
+        referred_by_id=row.referred_by_id,  # type: ignore[attr-defined]
+        registered_by_id=row.registered_by_id,  # type: ignore[attr-defined]
     )
 
 
@@ -72,12 +77,107 @@ class TortoiseMemberRepository:
             card_code=member.card_code,
             referral_code=member.referral_code,
             tier_code=member.tier_code,
+            referred_by_id=member.referred_by_id,
+            registered_by_id=member.registered_by_id,
             created_at=now,
         )
         return member_from_row(row) if row else None
 
     async def set_locale(self, member_id: int, locale: str) -> None:
         await MemberRow.filter(id=member_id).using_db(self._db).update(locale=locale)
+
+    async def set_card_code(self, member_id: int, card_code: str) -> None:
+        await MemberRow.filter(id=member_id).using_db(self._db).update(card_code=card_code)
+
+    async def id_by_referral_code(self, referral_code: str) -> int | None:
+        row = (
+            await MemberRow.filter(referral_code=referral_code, status=MemberStatus.ACTIVE.value)
+            .using_db(self._db)
+            .only("id")
+            .first()
+        )
+        return row.id if row else None
+
+    async def active_staff_id_by_code(self, code: str) -> int | None:
+        row = await StaffRow.filter(code=code, active=True).using_db(self._db).only("id").first()
+        return row.id if row else None
+
+    async def phone_owner(self, phone: str) -> int | None:
+        row = await MemberRow.filter(phone=phone).using_db(self._db).only("id").first()
+        return row.id if row else None
+
+    async def record_consent(self, member_id: int, now: datetime) -> None:
+        await (
+            MemberRow.filter(id=member_id, consented_at__isnull=True)
+            .using_db(self._db)
+            .update(consented_at=now)
+        )
+
+    async def set_phone(self, member_id: int, phone: str) -> bool:
+        # A savepoint, so that a concurrent claim of the same phone (the unique index) leaves
+        # the transaction usable on PostgreSQL.
+        try:
+            async with self._db._in_transaction() as savepoint:
+                await MemberRow.filter(id=member_id).using_db(savepoint).update(phone=phone)
+        except IntegrityError:
+            return False
+        return True
+
+    async def set_name(self, member_id: int, first_name: str, last_name: str | None) -> None:
+        await (
+            MemberRow.filter(id=member_id)
+            .using_db(self._db)
+            .update(first_name=first_name, last_name=last_name)
+        )
+
+    async def activate(self, member_id: int, birthday: date | None, now: datetime) -> bool:
+        updated = await (
+            MemberRow.filter(id=member_id, status=MemberStatus.JOINING.value)
+            .using_db(self._db)
+            .update(status=MemberStatus.ACTIVE.value, birthday=birthday, joined_at=now)
+        )
+        return bool(updated)
+
+    async def set_marketing_opt_in(self, member_id: int, opt_in: bool) -> None:
+        await MemberRow.filter(id=member_id).using_db(self._db).update(marketing_opt_in=opt_in)
+
+    async def forget(self, member_id: int, now: datetime) -> None:
+        await (
+            MemberRow.filter(id=member_id)
+            .using_db(self._db)
+            .update(
+                telegram_id=None,
+                status=MemberStatus.FORGOTTEN.value,
+                first_name=None,
+                last_name=None,
+                username=None,
+                phone=None,
+                birthday=None,
+                timezone=None,
+                marketing_opt_in=False,
+                reachable=False,
+                forgotten_at=now,
+            )
+        )
+
+    async def purchases_of(self, member_id: int) -> list[PurchaseSummary]:
+        rows = (
+            await PurchaseRow.filter(member_id=member_id)
+            .using_db(self._db)
+            .order_by("created_at", "id")
+        )
+        return [
+            PurchaseSummary(
+                created_at=row.created_at,
+                amount=row.amount,
+                points_used=row.points_used,
+                points_earned=row.points_earned,
+                category=row.category,
+                receipt_no=row.receipt_no,
+                refunded_amount=row.refunded_amount,
+            )
+            for row in rows
+        ]
 
 
 class TortoiseUpdateLog:

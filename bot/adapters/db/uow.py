@@ -7,12 +7,24 @@ from typing import Any, Self
 
 from tortoise.transactions import in_transaction
 
+from bot.adapters.db.ledger_repository import (
+    TortoiseCertificateRepository,
+    TortoiseLedgerRepository,
+    TortoisePurchaseRepository,
+)
+from bot.adapters.db.outbox import TortoiseOutbox
 from bot.adapters.db.repositories import TortoiseMemberRepository, TortoiseUpdateLog
+from bot.adapters.db.staff_repository import TortoiseStaffRepository
 
 
 class TortoiseUnitOfWork:
     members: TortoiseMemberRepository
     updates: TortoiseUpdateLog
+    outbox: TortoiseOutbox
+    ledger: TortoiseLedgerRepository
+    purchases: TortoisePurchaseRepository
+    certificates: TortoiseCertificateRepository
+    staff: TortoiseStaffRepository
 
     def __init__(self) -> None:
         self._context: Any = None
@@ -22,6 +34,11 @@ class TortoiseUnitOfWork:
         connection = await self._context.__aenter__()
         self.members = TortoiseMemberRepository(connection)
         self.updates = TortoiseUpdateLog(connection)
+        self.outbox = TortoiseOutbox(connection)
+        self.ledger = TortoiseLedgerRepository(connection)
+        self.purchases = TortoisePurchaseRepository(connection)
+        self.certificates = TortoiseCertificateRepository(connection)
+        self.staff = TortoiseStaffRepository(connection)
         return self
 
     async def __aexit__(

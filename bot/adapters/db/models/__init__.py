@@ -4,4 +4,8 @@ rows into domain dataclasses. One module per area; each new module is listed in 
 MODEL_MODULES = [
     "bot.adapters.db.models.core",
     "bot.adapters.db.models.ledger",
+    "bot.adapters.db.models.ledger_ops",
+    "bot.adapters.db.models.certificates",
+    "bot.adapters.db.models.delivery",
+    "bot.adapters.db.models.staff",
 ]
