@@ -1,0 +1,37 @@
+# The staff Mini App scanner (bot/web/miniapp.py) and the /scanner command.
+
+scanner-open = Open the scanner
+scanner-intro = The scanner reads a customer's QR card with the camera; you can also type the card number.
+scanner-unavailable = The scanner is not set up on this server. Scan cards with the phone camera or use /find.
+miniapp-title = Scanner
+miniapp-scan = 📷 Scan QR card
+miniapp-scan-hint = Point the camera at the customer's QR card
+miniapp-scan-unavailable = The camera scanner needs a newer Telegram app: type the card number instead.
+miniapp-code-label = Card number
+miniapp-find = Find
+miniapp-tier = Tier
+miniapp-balance = Balance
+miniapp-amount = Purchase amount
+miniapp-amount-hint = For example 450 or 450.50
+miniapp-category = Category
+miniapp-receipt = Receipt number (optional)
+miniapp-receipt-hint = Up to 32 letters and digits
+miniapp-record = Record purchase
+miniapp-cancel = Cancel
+miniapp-next = Scan the next card
+miniapp-loading = Please wait…
+miniapp-error-init-data-missing = Open the scanner from the bot in Telegram.
+miniapp-error-init-data-invalid = The launch data is not valid. Open the scanner from the bot again.
+miniapp-error-init-data-expired = The scanner was opened too long ago. Close it and open it from the bot again.
+miniapp-error-not-staff = The scanner is for staff only.
+miniapp-error-bad-json = The request could not be read.
+miniapp-error-body-not-object = The request could not be read.
+miniapp-error-body-invalid = Please check what you entered.
+miniapp-error-not-a-card = This QR code is not a loyalty card.
+miniapp-error-invalid-input-amount-garbled = That is not an amount. Enter a number, e.g. 450 or 1 200.50.
+miniapp-error-invalid-input-amount-too-precise = At most two digits after the decimal point.
+miniapp-error-invalid-input-amount-not-positive = The amount must be greater than zero.
+miniapp-error-invalid-input-amount-above-limit = The amount is above the limit ({ $maximum }). Please check it.
+miniapp-error-invalid-input-category-required = Pick a category.
+miniapp-error-invalid-input-category-invalid = No such category.
+miniapp-error-invalid-input-receipt-invalid = A receipt number is up to 32 letters and digits.

@@ -1,0 +1,37 @@
+# Мини-приложение сканера для персонала (bot/web/miniapp.py) и команда /scanner.
+
+scanner-open = Открыть сканер
+scanner-intro = Сканер считывает QR-карту клиента камерой; номер карты можно ввести и вручную.
+scanner-unavailable = Сканер на этом сервере не настроен. Сканируйте карты камерой телефона или используйте /find.
+miniapp-title = Сканер
+miniapp-scan = 📷 Сканировать QR-карту
+miniapp-scan-hint = Наведите камеру на QR-карту клиента
+miniapp-scan-unavailable = Для сканера камерой нужна более новая версия Telegram: введите номер карты.
+miniapp-code-label = Номер карты
+miniapp-find = Найти
+miniapp-tier = Уровень
+miniapp-balance = Баланс
+miniapp-amount = Сумма покупки
+miniapp-amount-hint = Например, 450 или 450,50
+miniapp-category = Категория
+miniapp-receipt = Номер чека (необязательно)
+miniapp-receipt-hint = До 32 букв и цифр
+miniapp-record = Записать покупку
+miniapp-cancel = Отмена
+miniapp-next = Сканировать следующую карту
+miniapp-loading = Подождите…
+miniapp-error-init-data-missing = Откройте сканер из бота в Telegram.
+miniapp-error-init-data-invalid = Данные запуска недействительны. Откройте сканер из бота ещё раз.
+miniapp-error-init-data-expired = Сканер открыт слишком давно. Закройте его и откройте из бота снова.
+miniapp-error-not-staff = Сканер доступен только персоналу.
+miniapp-error-bad-json = Не удалось прочитать запрос.
+miniapp-error-body-not-object = Не удалось прочитать запрос.
+miniapp-error-body-invalid = Проверьте введённые данные.
+miniapp-error-not-a-card = Этот QR-код — не карта программы лояльности.
+miniapp-error-invalid-input-amount-garbled = Это не сумма. Введите число, например 450 или 1 200,50.
+miniapp-error-invalid-input-amount-too-precise = Не больше двух знаков после запятой.
+miniapp-error-invalid-input-amount-not-positive = Сумма должна быть больше нуля.
+miniapp-error-invalid-input-amount-above-limit = Сумма больше допустимой ({ $maximum }). Проверьте её.
+miniapp-error-invalid-input-category-required = Выберите категорию.
+miniapp-error-invalid-input-category-invalid = Такой категории нет.
+miniapp-error-invalid-input-receipt-invalid = Номер чека — до 32 букв и цифр.
