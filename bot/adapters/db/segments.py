@@ -1,0 +1,288 @@
+"""Segments computed set-based in SQL (SQLite and PostgreSQL), never by loading every member.
+
+Each selection implements a definition of `bot/domain/analytics.py` (the specification and the
+tests' oracle) with window functions, which both databases have. Times are compared as epoch
+seconds inside the statements that need arithmetic on them; plain window bounds are compared on
+the indexed column. Only the selected member ids come back to Python.
+
+Every member selection is wrapped by `_eligible`: active members only, and not targeted by the
+same automation since the cooldown start (`automation_targets`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+SAME_VISIT_SECONDS = 3600
+_PARAM = re.compile(r":([a-z_]+)")
+
+
+class SqlSegments:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._postgres = connection.capabilities.dialect == "postgres"
+
+    # -- dialect helpers -------------------------------------------------------------------
+
+    def _epoch(self, column: str) -> str:
+        if self._postgres:
+            return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and not self._postgres:
+            # The text form tortoise stores on SQLite, so bounds compare as stored values.
+            return value.astimezone(UTC).isoformat(sep=" ")
+        return value
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        names: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            names.append(match.group(1))
+            return f"${len(names)}" if self._postgres else "?"
+
+        query = _PARAM.sub(placeholder, sql)
+        values = [self._value(params[name]) for name in names]
+        rows: list[dict[str, Any]] = await self._connection.execute_query_dict(query, values)
+        return rows
+
+    def _eligible(self, segment: str) -> str:
+        return f"""
+            SELECT s.member_id FROM ({segment}) s
+            JOIN members m ON m.id = s.member_id AND m.status = 'active'
+            WHERE NOT EXISTS (
+                SELECT 1 FROM automation_targets t
+                WHERE t.member_id = s.member_id AND t.automation = :automation
+                  AND t.targeted_at > :cooldown_since)
+            ORDER BY s.member_id"""
+
+    async def _members(self, segment: str, params: dict[str, Any]) -> list[int]:
+        rows = await self._rows(self._eligible(segment), params)
+        return [int(row["member_id"]) for row in rows]
+
+    # -- selections ------------------------------------------------------------------------
+
+    async def lapsed(
+        self,
+        now: datetime,
+        *,
+        min_days: int,
+        k: int,
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]:
+        """No purchase for longer than max(min_days, k x the member's median gap between
+        visits); purchases less than an hour apart are one visit. The median of n gaps is the
+        mean of the rows numbered (n+1)/2 and (n+2)/2 (integer division) in gap order."""
+        e = self._epoch("p.created_at")
+        segment = f"""
+            WITH p AS (
+                SELECT p.member_id, {e} AS e,
+                       LAG({e}) OVER (PARTITION BY p.member_id ORDER BY p.created_at) AS prev
+                FROM purchases p WHERE p.created_at <= :now),
+            visits AS (
+                SELECT member_id, e,
+                       e - LAG(e) OVER (PARTITION BY member_id ORDER BY e) AS gap
+                FROM p WHERE prev IS NULL OR e - prev >= {SAME_VISIT_SECONDS}),
+            ranked AS (
+                SELECT member_id, gap,
+                       ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY gap) AS rn,
+                       COUNT(*) OVER (PARTITION BY member_id) AS n
+                FROM visits WHERE gap IS NOT NULL),
+            med AS (
+                SELECT member_id, AVG(gap) AS median FROM ranked
+                WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY member_id),
+            last AS (SELECT member_id, MAX(e) AS last_e FROM p GROUP BY member_id)
+            SELECT last.member_id FROM last LEFT JOIN med ON med.member_id = last.member_id
+            WHERE :now_e - last.last_e > CASE
+                WHEN med.median IS NULL OR :k * med.median < :min_gap THEN :min_gap
+                ELSE :k * med.median END"""
+        return await self._members(
+            segment,
+            {
+                "now": now,
+                "now_e": int(now.timestamp()),
+                "k": k,
+                "min_gap": min_days * 86400,
+                "automation": automation,
+                "cooldown_since": cooldown_since,
+            },
+        )
+
+    async def vip(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        share_bp: int,
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]:
+        """The top `share_bp` of buyers in (since, now] by RFM score (quintile score per
+        measure = 1 + 5 x (buyers strictly worse) / buyers, i.e. 1 + 5 x (RANK - 1) / n), then
+        spend, purchase count, latest purchase, lower id; the size is rounded up."""
+        segment = f"""
+            WITH b AS (
+                SELECT member_id, MAX({self._epoch("created_at")}) AS last_e, COUNT(*) AS f,
+                       SUM(amount - refunded_amount) AS m
+                FROM purchases WHERE created_at > :since AND created_at <= :now
+                GROUP BY member_id),
+            scored AS (
+                SELECT member_id, last_e, f, m,
+                       1 + 5 * (RANK() OVER (ORDER BY last_e) - 1) / COUNT(*) OVER ()
+                     + 1 + 5 * (RANK() OVER (ORDER BY f) - 1) / COUNT(*) OVER ()
+                     + 1 + 5 * (RANK() OVER (ORDER BY m) - 1) / COUNT(*) OVER () AS score,
+                       COUNT(*) OVER () AS n
+                FROM b),
+            ordered AS (
+                SELECT member_id, n, ROW_NUMBER() OVER (
+                    ORDER BY score DESC, m DESC, f DESC, last_e DESC, member_id) AS place
+                FROM scored)
+            SELECT member_id FROM ordered WHERE place <= (n * :share_bp + 9999) / 10000"""
+        return await self._members(
+            segment,
+            {
+                "now": now,
+                "since": since,
+                "share_bp": share_bp,
+                "automation": automation,
+                "cooldown_since": cooldown_since,
+            },
+        )
+
+    async def favourite_categories(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        categories: Sequence[str],
+        automation: str,
+        cooldown_since: datetime,
+    ) -> dict[int, str]:
+        """Each member's category with the most spend in (since, now], ties to more purchases,
+        then the first code; only members whose favourite is one of `categories`."""
+        if not categories:
+            return {}
+        quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in categories)
+        sql = f"""
+            WITH c AS (
+                SELECT member_id, category, SUM(amount - refunded_amount) AS spend,
+                       COUNT(*) AS n
+                FROM purchases
+                WHERE created_at > :since AND created_at <= :now AND category IS NOT NULL
+                GROUP BY member_id, category),
+            ranked AS (
+                SELECT member_id, category, ROW_NUMBER() OVER (
+                    PARTITION BY member_id ORDER BY spend DESC, n DESC, category) AS rn
+                FROM c),
+            fav AS (SELECT member_id, category FROM ranked
+                    WHERE rn = 1 AND category IN ({quoted}))
+            SELECT e.member_id, fav.category FROM ({self._eligible("SELECT member_id FROM fav")}) e
+            JOIN fav ON fav.member_id = e.member_id ORDER BY e.member_id"""
+        rows = await self._rows(
+            sql,
+            {
+                "now": now,
+                "since": since,
+                "automation": automation,
+                "cooldown_since": cooldown_since,
+            },
+        )
+        return {int(row["member_id"]): str(row["category"]) for row in rows}
+
+    async def hourly_traffic(self, since: datetime, now: datetime) -> dict[int, int]:
+        """Purchases in (since, now] per UTC hour (epoch seconds // 3600): at most 24 rows a
+        day however many purchases; the caller maps hours to local hours of the week."""
+        sql = f"""
+            SELECT {self._epoch("created_at")} / 3600 AS h, COUNT(*) AS n FROM purchases
+            WHERE created_at > :since AND created_at <= :now GROUP BY 1"""
+        rows = await self._rows(sql, {"since": since, "now": now})
+        return {int(row["h"]): int(row["n"]) for row in rows}
+
+    async def regulars_avoiding(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        min_purchases: int,
+        avoided_hours: Sequence[int],
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]:
+        """Members with >= min_purchases purchases in (since, now] and none in any of the
+        `avoided_hours` (UTC epoch hours)."""
+        hours = ", ".join(str(int(h)) for h in avoided_hours) or "-1"
+        segment = f"""
+            SELECT member_id FROM purchases
+            WHERE created_at > :since AND created_at <= :now
+            GROUP BY member_id
+            HAVING COUNT(*) >= :min_purchases
+               AND SUM(CASE WHEN {self._epoch("created_at")} / 3600 IN ({hours})
+                            THEN 1 ELSE 0 END) = 0"""
+        return await self._members(
+            segment,
+            {
+                "now": now,
+                "since": since,
+                "min_purchases": min_purchases,
+                "automation": automation,
+                "cooldown_since": cooldown_since,
+            },
+        )
+
+    async def member_timezones(self) -> list[str | None]:
+        """The distinct time zones of members with a birthday (NULL: the program's)."""
+        rows = await self._rows(
+            "SELECT DISTINCT timezone FROM members WHERE birthday IS NOT NULL", {}
+        )
+        return [row["timezone"] for row in rows]
+
+    async def birthdays(
+        self,
+        month_days: Sequence[str],
+        *,
+        timezone: str | None,
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]:
+        """Members in `timezone` (None: members with no zone of their own) whose birthday's
+        month and day ('MM-DD') is one of `month_days`."""
+        md = "to_char(birthday, 'MM-DD')" if self._postgres else "strftime('%m-%d', birthday)"
+        zone = "timezone IS NULL" if timezone is None else "timezone = :zone"
+        days = ", ".join("'" + d + "'" for d in month_days if re.fullmatch(r"\d\d-\d\d", d))
+        segment = f"""
+            SELECT id AS member_id FROM members
+            WHERE birthday IS NOT NULL AND {zone} AND {md} IN ({days})"""
+        return await self._members(
+            segment,
+            {"zone": timezone, "automation": automation, "cooldown_since": cooldown_since},
+        )
+
+    async def expiring_points(
+        self, after: datetime, until: datetime, *, automation: str, cooldown_since: datetime
+    ) -> dict[int, int]:
+        """Members with a lot expiring in (after, until], and the points of theirs that will
+        have expired by `until`."""
+        sql = f"""
+            WITH soon AS (
+                SELECT DISTINCT member_id FROM point_lots
+                WHERE remaining > 0 AND expires_at > :after AND expires_at <= :until),
+            e AS ({self._eligible("SELECT member_id FROM soon")})
+            SELECT l.member_id, SUM(l.remaining) AS points FROM point_lots l
+            JOIN e ON e.member_id = l.member_id
+            WHERE l.remaining > 0 AND l.expires_at <= :until
+            GROUP BY l.member_id ORDER BY l.member_id"""
+        rows = await self._rows(
+            sql,
+            {
+                "after": after,
+                "until": until,
+                "automation": automation,
+                "cooldown_since": cooldown_since,
+            },
+        )
+        return {int(row["member_id"]): int(row["points"]) for row in rows}

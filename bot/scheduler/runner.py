@@ -1,0 +1,145 @@
+"""The scheduler inside `python -m bot run`: APScheduler 3 (AsyncIOScheduler), started only in
+the elected process (see `election.py`).
+
+A background task tries to win the election every `retry` seconds; the leader checks every
+`retry` seconds that it still holds the lock and stops its jobs if it lost it. Daily jobs fire
+in the program's timezone, tolerate a late start (`misfire_grace_time`) and coalesce missed
+runs into one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.domain.ports import Clock
+from bot.domain.program import Program
+from bot.scheduler import jobs
+from bot.scheduler.election import Election
+from bot.services.automations import Automations
+from bot.services.leaderboard import Leaderboards
+from bot.services.till import Till
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_SECONDS = 600
+ELECTION_RETRY_SECONDS = 30.0
+
+
+async def _call(job: Callable[[Any, datetime], Awaitable[Any]], service: Any, clock: Clock) -> None:
+    await job(service, clock.now())
+
+
+class SchedulerRunner:
+    def __init__(
+        self,
+        election: Election,
+        program: Program,
+        clock: Clock,
+        automations: Automations,
+        till: Till,
+        leaderboards: Leaderboards,
+        *,
+        retry: float = ELECTION_RETRY_SECONDS,
+    ) -> None:
+        self._election = election
+        self._program = program
+        self._clock = clock
+        self._automations = automations
+        self._till = till
+        self._leaderboards = leaderboards
+        self._retry = retry
+        self._scheduler: AsyncIOScheduler | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self._scheduler is not None
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+    async def start(self) -> None:
+        """Take part in the election (the first attempt is made before returning)."""
+        await self._elect()
+        self._task = asyncio.create_task(self._keep_electing())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._stop_jobs()
+        await self._election.resign()
+
+    async def _keep_electing(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry)
+            try:
+                await self._elect()
+            except Exception:
+                log.exception("scheduler election failed; retrying")
+
+    async def _elect(self) -> None:
+        if self.leading:
+            if not await self._election.still_leading():
+                self._stop_jobs()
+            return
+        if await self._election.try_lead():
+            log.info("this process runs the scheduler")
+            self._start_jobs()
+
+    def _start_jobs(self) -> None:
+        scheduler = AsyncIOScheduler(
+            timezone=self._program.timezone,
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+                "max_instances": 1,
+            },
+        )
+        tz = self._program.timezone
+        for name, job in jobs.AUTOMATION_JOBS.items():
+            config = self._program.automation(name)
+            if not config.enabled:
+                continue
+            if name == "birthday":
+                # Hourly: each member is greeted once their own local day has begun.
+                trigger = CronTrigger(minute=5, timezone=tz)
+            else:
+                trigger = CronTrigger(
+                    day_of_week=config.weekday if config.weekday is not None else "*",
+                    hour=config.hour,
+                    minute=0,
+                    timezone=tz,
+                )
+            scheduler.add_job(_call, trigger, args=[job, self._automations, self._clock], id=name)
+        scheduler.add_job(
+            _call,
+            IntervalTrigger(minutes=1),
+            args=[jobs.expire_redemption_requests, self._till, self._clock],
+            id="expire_redemption_requests",
+            misfire_grace_time=60,
+        )
+        scheduler.add_job(
+            _call,
+            CronTrigger(day_of_week="mon", hour=10, minute=0, timezone=tz),
+            args=[jobs.post_weekly_leaderboard, self._leaderboards, self._clock],
+            id="weekly_leaderboard",
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def _stop_jobs(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
