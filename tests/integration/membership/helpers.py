@@ -7,7 +7,19 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import CallbackQuery, Chat, Contact, Message, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Contact,
+    Message,
+    Sticker,
+    Update,
+    User,
+)
 
 from tests.conftest import BotUnderTest
 from tests.kit.telegram import BOT_USER, text_update
@@ -109,3 +121,56 @@ async def join(
     await share_contact(app, sender, phone)
     await say(app, sender, "Да, так" if ru else "Yes")
     await say(app, sender, birthday or ("Пропустить" if ru else "Skip"))
+
+
+def sticker_update(sender: User) -> Update:
+    return Update(
+        update_id=next(_ids),
+        message=Message(
+            message_id=next(_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=sender.id, type="private"),
+            from_user=sender,
+            sticker=Sticker(
+                file_id="CAACAgIAAxkBAAEB",
+                file_unique_id="AgADsticker",
+                type="regular",
+                width=512,
+                height=512,
+                is_animated=False,
+                is_video=False,
+                emoji="👍",
+            ),
+        ),
+    )
+
+
+async def send_sticker(app: BotUnderTest, sender: User) -> None:
+    await feed(app, sticker_update(sender))
+
+
+def bot_status_update(sender: User, old: str, new: str, chat_type: str = "private") -> Update:
+    """The bot's own membership in a chat changed (`my_chat_member`): in a private chat
+    `kicked` means the user blocked the bot, `member` that they unblocked it."""
+    chat = (
+        Chat(id=sender.id, type="private")
+        if chat_type == "private"
+        else Chat(id=-100_000 - sender.id, type=chat_type, title="A group")
+    )
+    statuses = {"member": ChatMemberMember, "kicked": ChatMemberBanned, "left": ChatMemberLeft}
+
+    def status(name: str) -> Any:
+        if name == "kicked":
+            return ChatMemberBanned(user=BOT_USER, until_date=0)
+        return statuses[name](user=BOT_USER)
+
+    return Update(
+        update_id=next(_ids),
+        my_chat_member=ChatMemberUpdated(
+            chat=chat,
+            from_user=sender,
+            date=datetime.now(UTC),
+            old_chat_member=status(old),
+            new_chat_member=status(new),
+        ),
+    )

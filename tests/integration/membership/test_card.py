@@ -13,7 +13,15 @@ from bot.adapters.db.models.core import Member
 from bot.bootstrap import card_secret
 from bot.domain.card_token import card_code_for, format_card_code, verify_card_token
 from tests.conftest import BotUnderTest
-from tests.integration.membership.helpers import inline_data, join, last, press, say
+from tests.integration.membership.helpers import (
+    alerts,
+    inline_data,
+    join,
+    last,
+    last_text,
+    press,
+    say,
+)
 from tests.kit.telegram import user
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -48,6 +56,7 @@ async def test_my_card_is_a_qr_of_a_verifiable_deep_link_with_the_card_code(
     assert row.card_code == card_code_for(row.id, secret)
     assert link in caption
     assert "5 мин." in caption
+    assert caption.startswith("<b>Anna</b>\nУровень: Серебро · баланс: 100 баллов\n")
     assert inline_data(photo) == ["card:refresh"]
 
 
@@ -87,3 +96,21 @@ async def test_a_customer_who_has_not_joined_gets_no_card(app: BotUnderTest) -> 
     await say(app, anna, "/card")
     await press(app, anna, "card:refresh")
     assert app.session.sent("SendPhoto") == []
+
+
+async def test_refresh_is_rate_limited(app: BotUnderTest) -> None:
+    anna = user(1104, "Anna", "ru")
+    await join(app, anna, "+79990001104")
+    await say(app, anna, "/card")
+    app.container.clock.advance(seconds=3)
+
+    await press(app, anna, "card:refresh")
+    await say(app, anna, "/card")
+
+    assert len(app.session.sent("SendPhoto")) == 1
+    assert alerts(app)[-1] == "Новый QR-код можно получить через 7 с."
+    assert last_text(app) == "Новый QR-код можно получить через 7 с."
+
+    app.container.clock.advance(seconds=7)
+    await press(app, anna, "card:refresh")
+    assert len(app.session.sent("SendPhoto")) == 2

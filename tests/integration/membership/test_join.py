@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from aiogram.fsm.storage.base import StorageKey
+
 from bot.adapters.db.models.core import Member, Staff
 from bot.bootstrap import card_secret
 from bot.domain.card_token import card_code_for
@@ -17,6 +19,7 @@ from tests.integration.membership.helpers import (
     press,
     reply_buttons,
     say,
+    send_sticker,
     share_contact,
     texts,
 )
@@ -210,8 +213,10 @@ async def test_a_member_who_stopped_resumes_at_the_right_step(app: BotUnderTest)
     assert last_text(app).startswith("Спасибо, Anna! Укажите дату рождения")
 
     # The conversation state is lost (a restart with memory storage): the name is asked again.
-    await app.container.dispatcher.storage.close()
-    app.container.dispatcher.fsm.storage = type(app.container.dispatcher.storage)()
+    storage = app.container.dispatcher.storage
+    key = StorageKey(bot_id=app.container.bot.id, chat_id=anna.id, user_id=anna.id)
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
     await say(app, anna, "24.05.1990")
     assert "Не понял сообщение" in texts(app)[-2]
     assert last_text(app).startswith("Как к вам обращаться?")
@@ -319,3 +324,121 @@ async def test_a_card_link_opened_by_a_customer_shows_nothing_personal(app: BotU
         "Это ссылка на карту участника программы лояльности. Её сканирует сотрудник на кассе."
     ]
     assert await Member.filter(telegram_id=1024).count() == 0
+
+
+LONG_TEXT = "Очень длинное сообщение " * 209  # 5 016 characters, above Telegram's own 4 096
+
+
+async def test_a_sticker_or_a_long_message_at_each_step_is_answered_and_changes_nothing(
+    app: BotUnderTest,
+) -> None:
+    anna = user(1030, "Anna", "ru")
+    assert len(LONG_TEXT) > 5000
+
+    async def row() -> tuple[object, ...]:
+        member = await Member.get(telegram_id=1030)
+        return (member.status, member.consented_at, member.phone, member.first_name)
+
+    # Consent step.
+    await say(app, anna, "/start")
+    before = await row()
+    for bad in (send_sticker(app, anna), say(app, anna, LONG_TEXT)):
+        app.session.clear()
+        await bad
+        assert texts(app)[0] == "Не понял сообщение. Пожалуйста, воспользуйтесь кнопками."
+        assert texts(app)[1].startswith("Правила программы")
+        assert await row() == before
+
+    # Phone step: a sticker, a long text, a typed phone instead of the contact.
+    await press(app, anna, "join:agree")
+    before = await row()
+    for bad in (send_sticker(app, anna), say(app, anna, LONG_TEXT), say(app, anna, "+7999")):
+        app.session.clear()
+        await bad
+        assert texts(app)[0] == "Не понял сообщение. Пожалуйста, воспользуйтесь кнопками."
+        assert texts(app)[1].startswith("Поделитесь номером телефона")
+        assert last(app).reply_markup.keyboard[0][0].request_contact is True
+        assert await row() == before
+
+    # Name step: a sticker asks the name again; a long name is refused with its limit.
+    await share_contact(app, anna, "+79990000030")
+    before = await row()
+    app.session.clear()
+    await send_sticker(app, anna)
+    assert texts(app)[1].startswith("Как к вам обращаться?")
+    await say(app, anna, LONG_TEXT)
+    assert last_text(app).startswith("Имя может содержать только буквы")
+    assert "64" in last_text(app)
+    assert await row() == before
+
+    # Birthday step.
+    await say(app, anna, "Да, так")
+    for bad in (say(app, anna, LONG_TEXT), say(app, anna, "1" * 5000)):
+        await bad
+        assert last_text(app).startswith("Не удалось понять дату")
+    app.session.clear()
+    await send_sticker(app, anna)
+    assert texts(app)[0] == "Не понял сообщение. Пожалуйста, воспользуйтесь кнопками."
+    member = await Member.get(telegram_id=1030)
+    assert (member.status, member.birthday) == ("joining", None)
+
+    # Nothing crashed on the way: no "something went wrong" reply was ever sent.
+    await say(app, anna, "Пропустить")
+    assert (await Member.get(telegram_id=1030)).status == "active"
+
+
+async def test_the_issue_dates_are_refused_at_the_birthday_step(app: BotUnderTest) -> None:
+    anna = user(1031, "Anna", "ru")
+    await say(app, anna, "/start")
+    await press(app, anna, "join:agree")
+    await share_contact(app, anna, "+79990000031")
+    await say(app, anna, "Да, так")
+
+    await say(app, anna, "31.02.1990")
+    assert last_text(app).startswith("Не удалось понять дату")
+    await say(app, anna, "2090-01-01")
+    assert last_text(app) == "Эта дата ещё не наступила. Проверьте год."
+    row = await Member.get(telegram_id=1031)
+    assert (row.status, row.birthday) == ("joining", None)
+
+
+async def test_buttons_pressed_by_someone_else_act_on_the_presser_only(app: BotUnderTest) -> None:
+    """Callback data never names a member: a button forwarded to, or forged by, another user
+    acts on that user (here a stranger, so nothing happens) and never on the member."""
+    anna = user(1032, "Anna", "ru")
+    await join(app, anna, "+79990000032")
+    member = await Member.get(telegram_id=1032)
+    boris = user(1033, "Boris", "ru")
+
+    for data in ("data:forget:yes", "mkt:off", "card:refresh", "hist:1", "join:agree"):
+        await press(app, boris, data)
+    await press(app, boris, f"staff-rm:{member.id}")  # a staff id edited into a button
+    await press(app, boris, f"till:buy:{member.id}")  # a scan id edited into a button
+
+    after = await Member.get(telegram_id=1032)
+    assert (after.status, after.phone, after.marketing_opt_in) == ("active", "+79990000032", True)
+    assert await Member.filter(telegram_id=1033).count() == 0
+    assert app.session.sent("SendPhoto") == []
+    assert app.session.sent("SendDocument") == []
+    assert "Что-то пошло не так. Попробуйте ещё раз чуть позже." not in alerts(app)
+
+
+async def test_language_before_joining_is_kept_for_the_join(app: BotUnderTest) -> None:
+    sam = user(1034, "Sam", "ru")
+    await say(app, sam, "/language")
+    assert inline_data(last(app)) == ["lang:en", "lang:ru"]
+
+    await press(app, sam, "lang:en")
+
+    assert last(app, "EditMessageText").text == "Language: English."
+    assert last_text(app) == "To join the program, send /start."
+    assert await Member.filter(telegram_id=1034).count() == 0  # nothing stored
+    await say(app, sam, "/start")
+    assert last_text(app).startswith("Hello, Sam!")
+    assert (await Member.get(telegram_id=1034)).locale == "en"
+
+
+async def test_a_forged_language_button_from_a_stranger_is_refused(app: BotUnderTest) -> None:
+    await press(app, user(1035, "Sam", "ru"), "lang:xx")
+    assert alerts(app) == ["Такой язык не поддерживается."]
+    assert await Member.filter(telegram_id=1035).count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from bot.adapters.db.models.core import Member
 from tests.conftest import BotUnderTest
@@ -27,7 +28,15 @@ async def test_settings_show_the_language_and_the_offers_switch(app: BotUnderTes
     await say(app, anna, "⚙️ Настройки")
 
     assert last_text(app) == "Настройки\nЯзык: Русский\nПредложения и акции: включены"
-    assert inline_data(last(app)) == ["lang:en", "lang:ru", "mkt:off", "data:export", "data:forget"]
+    assert inline_data(last(app)) == [
+        "lang:en",
+        "lang:ru",
+        "mkt:off",
+        "settings:birthday",  # skipped when joining
+        "gift:enter",
+        "data:export",
+        "data:forget",
+    ]
 
 
 async def test_offers_can_be_turned_off_and_on_again(app: BotUnderTest) -> None:
@@ -144,3 +153,49 @@ async def test_delete_erases_personal_data_and_makes_the_user_a_stranger(
     again = await Member.get(telegram_id=1208)
     assert again.id != member_id and again.status == "active"
     assert not any("Этот номер уже привязан" in text for text in texts(app))
+
+
+async def test_stop_turns_offers_off(app: BotUnderTest) -> None:
+    anna = user(1209, "Anna", "en")
+    await join(app, anna, "+79990001209")
+
+    await say(app, anna, "/stop")
+
+    assert last_text(app).startswith("We will not send you offers and promotions any more.")
+    assert (await Member.get(telegram_id=1209)).marketing_opt_in is False
+
+
+async def test_a_skipped_birthday_can_be_added_once_in_the_settings(app: BotUnderTest) -> None:
+    anna = user(1210, "Anna", "ru")
+    await join(app, anna, "+79990001210")
+    await press(app, anna, "settings:birthday")
+    assert last_text(app).startswith("Напишите дату рождения")
+
+    for bad in ("31.02.1990", "2090-01-01", "x" * 5000):
+        await say(app, anna, bad)
+        assert (await Member.get(telegram_id=1210)).birthday is None
+    assert texts(app)[-3].startswith("Не удалось понять дату")
+    assert texts(app)[-2] == "Эта дата ещё не наступила. Проверьте год."
+
+    await say(app, anna, "24.05.1990")
+    assert last_text(app) == "Дата рождения сохранена: 24.05.1990."
+    assert (await Member.get(telegram_id=1210)).birthday == date(1990, 5, 24)
+
+    # Set once: the button is gone, and a stale one changes nothing.
+    await say(app, anna, "⚙️ Настройки")
+    assert "settings:birthday" not in inline_data(last(app))
+    await press(app, anna, "settings:birthday")
+    await say(app, anna, "01.01.1980")
+    assert last_text(app).startswith("Дата рождения уже указана")
+    assert (await Member.get(telegram_id=1210)).birthday == date(1990, 5, 24)
+
+
+async def test_skip_leaves_the_birthday_question(app: BotUnderTest) -> None:
+    anna = user(1211, "Anna", "ru")
+    await join(app, anna, "+79990001211")
+    await press(app, anna, "settings:birthday")
+    await say(app, anna, "Пропустить")
+    assert reply_buttons(last(app))[0] == "💳 Моя карта"
+    await say(app, anna, "hello")
+    assert last_text(app) != "Не удалось понять дату"
+    assert (await Member.get(telegram_id=1211)).birthday is None
