@@ -228,7 +228,7 @@ async def outbox(directory: Path, name: str, messages: int, rtt: float, *, paid:
             seconds = time.perf_counter() - started
             await sender.stop()
             await bot.session.close()
-            progress = await delivery.progress(campaign_id)
+            progress = await delivery.status_counts(campaign_id)
             stats = await client.stats()
             assert progress == {DeliveryStatus.SENT: messages}, progress
             assert stats["sends"] == messages, stats["sends"]

@@ -1,19 +1,25 @@
-"""Ledger benchmark: purchases and redemptions per second through the `Ledger` service.
+"""Ledger benchmark: accruals (purchases that earn points) per second through the `Ledger`
+service, against bare tortoise inserts of the same rows, in the same run.
 
-    python -m bench.ledger [--operations 300] [--no-write]
+    python -m bench.ledger [--operations 600] [--no-write]
 
-On a fresh SQLite database, and also on PostgreSQL when BENCH_DATABASE_URL=postgres://... is
-set (a throwaway database is created next to the one named, and dropped afterwards):
-1. purchases and redemptions recorded one after another (sequential), each in its own unit of
-   work, spread over 50 members;
-2. the same, all started at once (`asyncio.gather`, each its own unit of work): concurrent;
-3. redemptions all at once on ONE member (a hot account): they queue on the member's lock;
-4. baseline, in the same process: a naive redemption that reads the balance, writes
-   `balance = read - points` and appends an entry (no guard, no lock, no lots, no
-   idempotency), sequential and concurrent on one member.
-Prints operations per second, the ratios (concurrent / sequential, service / naive), and how
-many balances disagree with their entries afterwards (lost updates); writes the "Ledger"
-section of docs/PERFORMANCE.md. Times are wall-clock on whatever machine runs it.
+On a fresh SQLite database (WAL, synchronous=FULL, as the bot runs it), and also on PostgreSQL
+when BENCH_DATABASE_URL=postgres://... is set (a throwaway database is created next to the one
+named, and dropped afterwards). Each database runs in its own process.
+
+- service: `Ledger.record_purchase` (a 450 ₽ check, 13 points), one unit of work per accrual:
+  the member lock, the idempotency lookup, the purchase, the guarded balance update, the entry,
+  the lot, the tier check, the stored result;
+- baseline: the same rows written by bare tortoise calls in one transaction per accrual (the
+  purchase, the balance update, the entry, the lot, the operation row), with no lock, no
+  lookup, no guard and no tier check;
+both sequential (one accrual after another) and concurrent (a round's accruals started at once,
+each its own transaction), spread over 200 members each (the service's and the baseline's) so
+that nobody changes tier; each scenario in 6 rounds with the two paths alternating. The
+statements each accrual sends are counted from tortoise's `tortoise.db_client` log on a
+separate small run (logging slows the timed runs, so it is off there). Prints accruals per
+second and the ratio service / baseline; writes the "Ledger" section of docs/PERFORMANCE.md
+(the notes after its `<!-- notes -->` marker stay).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -28,31 +35,40 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.ledger import LedgerEntry as EntryRow
+from bot.adapters.db.models.ledger import PointLot, Purchase
+from bot.adapters.db.models.ledger_ops import LedgerOperation
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.adapters.program_file import load_program
-from bot.domain.errors import InsufficientPoints
 from bot.domain.ledger_records import LedgerActor
+from bot.domain.rules import points_for_purchase
 from bot.services.ledger import Ledger
+from bot.services.ledger_core import request_hash
 
 ROOT = Path(__file__).resolve().parents[1]
-MEMBERS = 50
-CHECK = 1000_00
-"""A 1 000 ₽ check: earns 30 points at silver, takes up to 300 points."""
-POINTS = 50
-OWNER = LedgerActor.owner(1)
+MEMBERS = 200
+CHECK = 450_00
+"""A 450 ₽ food check: 13 points at silver; 200 members x a few checks stay below gold."""
+CATEGORY = "food"
 POS = LedgerActor.pos()
+PROFILED = 20
+"""Accruals run with statement logging on, to count statements per accrual."""
+ROUNDS = 6
+"""Each scenario runs in this many rounds, service and baseline alternating."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,6 @@ class Figure:
     name: str
     operations: int
     seconds: float
-    failed: int = 0
 
     @property
     def per_second(self) -> float:
@@ -71,138 +86,190 @@ class Figure:
 class DatabaseRun:
     label: str
     figures: dict[str, Figure]
-    service_drift: int
-    naive_drift: int
-    naive_lost_points: int
+    statements: dict[str, float]
+    """Statements per accrual: service, baseline."""
+    breakdown: dict[str, float] = field(default_factory=dict)
+    """The service's statements per accrual by kind (SELECT, INSERT, UPDATE...)."""
+    consistent: bool = True
+
+
+class StatementCounter(logging.Handler):
+    """Counts the statements tortoise sends (its `tortoise.db_client` debug log)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.kinds: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        query = str(record.args[0] if record.args else record.msg).lstrip()
+        self.kinds[query.split(None, 1)[0].upper() if query else "?"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+
+@contextmanager
+def counting() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 async def timed(
-    name: str, calls: list[Callable[[], Awaitable[object]]], *, concurrent: bool
+    name: str, calls: list[Callable[[], Awaitable[object]]], concurrent: bool
 ) -> Figure:
-    failed = 0
     started = time.perf_counter()
     if concurrent:
-        outcomes = await asyncio.gather(*(call() for call in calls), return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, InsufficientPoints):
-                failed += 1
-            elif isinstance(outcome, BaseException):
-                raise outcome
+        await asyncio.gather(*(call() for call in calls))
     else:
         for call in calls:
-            try:
-                await call()
-            except InsufficientPoints:
-                failed += 1
-    return Figure(name, len(calls) - failed, time.perf_counter() - started, failed)
+            await call()
+    return Figure(name, len(calls), time.perf_counter() - started)
 
 
 async def add_members(count: int, tag: str) -> list[int]:
-    ids = []
-    for n in range(count):
-        row = await MemberRow.create(
-            telegram_id=None,
-            status="active",
-            card_code=f"{tag}{n:06d}",
-            referral_code=f"{tag}{n:06d}",
-            tier_code="silver",
-        )
-        ids.append(int(row.id))
-    return ids
+    await MemberRow.bulk_create(
+        [
+            MemberRow(
+                telegram_id=None,
+                status="active",
+                card_code=f"{tag}{n:08d}",
+                referral_code=f"{tag}{n:08d}",
+                tier_code="silver",
+            )
+            for n in range(count)
+        ]
+    )
+    ids = (
+        await MemberRow.filter(card_code__startswith=tag)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [int(i) for i in ids]
 
 
-async def naive_redeem(member_id: int, points: int, key: str) -> None:
-    """The baseline: read, compute, write back. Correct alone; loses updates when two run at
-    once on PostgreSQL (both read the same balance). SQLite runs them one at a time."""
+async def bare_accrual(member_id: int, key: str, points: int) -> None:
+    """The baseline: the rows an accrual writes, by bare tortoise calls, nothing checked."""
+    now = datetime.now(UTC)
     async with in_transaction("default") as connection:
-        member = await MemberRow.filter(id=member_id).using_db(connection).get()
-        if member.balance < points:
-            raise InsufficientPoints(points=points)
-        balance = member.balance - points
-        await MemberRow.filter(id=member_id).using_db(connection).update(balance=balance)
-        await EntryRow.create(
+        purchase = await Purchase.create(
             using_db=connection,
             member_id=member_id,
-            amount=-points,
-            reason="redemption",
-            actor_type="pos",
-            idempotency_key=key,
-            balance_after=balance,
-            created_at=datetime.now(UTC),
+            amount=CHECK,
+            points_earned=points,
+            category=CATEGORY,
+            channel="pos",
+            idempotency_key=f"purchase:{key}",
+            request_hash="0" * 64,
+            created_at=now,
         )
-
-
-async def drift(member_ids: list[int]) -> tuple[int, int]:
-    """Members whose balance disagrees with their entries, and by how many points in all."""
-    members, points = 0, 0
-    for member_id in member_ids:
-        balance = (await MemberRow.get(id=member_id)).balance
-        total = sum(await EntryRow.filter(member_id=member_id).values_list("amount", flat=True))
-        if balance != total:
-            members += 1
-            points += abs(balance - total)
-    return members, points
+        await (
+            MemberRow.filter(id=member_id)
+            .using_db(connection)
+            .update(balance=F("balance") + points)
+        )
+        entry = await EntryRow.create(
+            using_db=connection,
+            member_id=member_id,
+            amount=points,
+            reason="purchase",
+            actor_type="pos",
+            idempotency_key=f"purchase:{key}:earn",
+            balance_after=points,
+            purchase_id=purchase.id,
+            created_at=now,
+        )
+        await PointLot.create(
+            using_db=connection,
+            member_id=member_id,
+            entry_id=entry.id,
+            amount=points,
+            remaining=points,
+            earned_at=now,
+            expires_at=now + timedelta(days=365),
+        )
+        await LedgerOperation.create(
+            using_db=connection,
+            key=f"purchase:{key}",
+            kind="purchase",
+            member_id=member_id,
+            request_hash=request_hash({"key": key}),
+            result={"purchase_id": purchase.id, "member_id": member_id, "balance": points},
+            created_at=now,
+        )
 
 
 async def run_database(label: str, url: str, operations: int) -> DatabaseRun:
     await migrate_database(url)
     await open_database(url)
     try:
-        ledger = Ledger(tortoise_uow_factory, SystemClock(), load_program(ROOT / "program.toml"))
+        program = load_program(ROOT / "program.toml")
+        ledger = Ledger(tortoise_uow_factory, SystemClock(), program)
+        points = points_for_purchase(program, "silver", CHECK, CATEGORY)
+        members = await add_members(MEMBERS, "S")
+        bare_members = await add_members(MEMBERS, "B")
+
+        def service(tag: str) -> list[Callable[[], Awaitable[object]]]:
+            return [
+                lambda i=i: ledger.record_purchase(
+                    members[i % MEMBERS], CHECK, CATEGORY, f"{tag}-{i}", POS
+                )
+                for i in range(operations)
+            ]
+
+        def baseline(tag: str) -> list[Callable[[], Awaitable[object]]]:
+            return [
+                lambda i=i: bare_accrual(bare_members[i % MEMBERS], f"bare-{tag}-{i}", points)
+                for i in range(operations)
+            ]
+
+        # Warm up both paths (connections, statement caches), then count statements.
+        for call in service("warm")[:10] + baseline("warm")[:10]:
+            await call()
+        with counting() as counted:
+            for call in service("profile")[:PROFILED]:
+                await call()
+        breakdown = {kind: n / PROFILED for kind, n in sorted(counted.kinds.items())}
+        with counting() as counted_baseline:
+            for call in baseline("profile")[:PROFILED]:
+                await call()
+        statements = {
+            "service": counted.total / PROFILED,
+            "baseline": counted_baseline.total / PROFILED,
+        }
+
         figures: dict[str, Figure] = {}
-
-        def note(figure: Figure) -> None:
-            figures[figure.name] = figure
-            print(
-                f"  {label:10} {figure.name:36} {figure.per_second:8.1f} ops/s",
-                file=sys.stderr,
-                flush=True,
-            )
-
-        buyers = await add_members(MEMBERS, "B")
+        # In rounds, the two paths alternating, so that a noisy neighbour on a shared machine
+        # (a fsync burst, another process) hits both alike; the times of a path add up.
         for mode in ("sequential", "concurrent"):
-            calls: list[Callable[[], Awaitable[object]]] = [
-                lambda i=i, m=mode: ledger.record_purchase(
-                    buyers[i % MEMBERS], CHECK, "food", f"{m}-p{i}", POS
+            seconds = {"service": 0.0, "baseline": 0.0}
+            per_round = -(-operations // ROUNDS)
+            for n in range(ROUNDS):
+                for path, calls in (("service", service), ("baseline", baseline)):
+                    chunk = calls(f"{mode}-{n}")[:per_round]
+                    seconds[path] += (await timed(path, chunk, mode == "concurrent")).seconds
+            for path in ("service", "baseline"):
+                figure = Figure(f"{path}, {mode}", per_round * ROUNDS, seconds[path])
+                figures[figure.name] = figure
+                print(
+                    f"  {label:10} {figure.name:22} {figure.per_second:8.1f} accruals/s",
+                    file=sys.stderr,
+                    flush=True,
                 )
-                for i in range(operations)
-            ]
-            note(await timed(f"purchases, {mode}", calls, concurrent=mode == "concurrent"))
-
-        spenders = await add_members(MEMBERS, "S")
-        for member_id in spenders:
-            await ledger.adjust(OWNER, member_id, 1_000_000, "bench", f"fund-{member_id}")
-        for mode in ("sequential", "concurrent"):
-            calls = [
-                lambda i=i, m=mode: ledger.redeem_points(
-                    spenders[i % MEMBERS], POINTS, CHECK, f"{m}-r{i}", POS
-                )
-                for i in range(operations)
-            ]
-            note(await timed(f"redemptions, {mode}", calls, concurrent=mode == "concurrent"))
-
-        # One member, everything at once: exactly balance // POINTS succeed.
-        [hot] = await add_members(1, "H")
-        await ledger.adjust(OWNER, hot, POINTS * operations // 2, "bench", "fund-hot")
-        calls = [
-            lambda i=i: ledger.redeem_points(hot, POINTS, CHECK, f"hot-r{i}", POS)
-            for i in range(operations)
-        ]
-        note(await timed("redemptions, one member, concurrent", calls, concurrent=True))
-        service_drift, _ = await drift([*buyers, *spenders, hot])
-
-        naive_members = await add_members(2, "N")
-        for member_id in naive_members:
-            await ledger.adjust(OWNER, member_id, 1_000_000, "bench", f"fund-n{member_id}")
-        seq, conc = naive_members
-        calls = [lambda i=i: naive_redeem(seq, POINTS, f"naive-seq-{i}") for i in range(operations)]
-        note(await timed("baseline naive, sequential", calls, concurrent=False))
-        calls = [
-            lambda i=i: naive_redeem(conc, POINTS, f"naive-conc-{i}") for i in range(operations)
-        ]
-        note(await timed("baseline naive, one member, conc.", calls, concurrent=True))
-        naive_drift, lost = await drift(naive_members)
-        return DatabaseRun(label, figures, service_drift, naive_drift, lost)
+        # The baseline's rows are not consistent (no running balance): judge the service's.
+        report = await ledger.check_consistency()
+        wrong = {found.member_id for found in report.offending} & set(members)
+        return DatabaseRun(label, figures, statements, breakdown, not wrong)
     finally:
         await close_database()
 
@@ -221,84 +288,79 @@ async def _admin(url: str, sql: str) -> None:
         await connection.close()
 
 
-def _ratio(a: Figure | None, b: Figure | None) -> str:
-    if a is None or b is None or not b.per_second:
-        return "-"
-    return f"{a.per_second / b.per_second:.2f}x"
+def _ratio(run: DatabaseRun, mode: str) -> float:
+    service = run.figures[f"service, {mode}"].per_second
+    baseline = run.figures[f"baseline, {mode}"].per_second
+    return service / baseline if baseline else 0.0
 
 
 def render(runs: list[DatabaseRun], operations: int) -> str:
-    names = list(runs[0].figures)
-    header = "| operation | " + " | ".join(f"{run.label} ops/s" for run in runs) + " |"
+    labels = [run.label for run in runs]
     lines = [
         "## Ledger",
         "",
         f"`python -m bench.ledger --operations {operations}` on {platform.machine()}, "
         f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), "
-        f"{time.strftime('%Y-%m-%d')}. Each operation is one call of the `Ledger` service "
-        "(its own transaction) except the baseline; purchases spread over "
-        f"{MEMBERS} members; a redemption is {POINTS} points on a 1 000 ₽ check.",
+        f"{time.strftime('%Y-%m-%d')}. An accrual is a 450 ₽ purchase earning 13 points, "
+        f"spread over {MEMBERS} members. Service: `Ledger.record_purchase`, one unit of work "
+        "each. Baseline: bare tortoise inserts of the same rows (purchase, balance update, "
+        "entry, lot, operation) in one transaction each, with no lock, idempotency lookup, "
+        f"guard or tier check. Each scenario runs in {ROUNDS} rounds, the two paths "
+        "alternating. SQLite in WAL mode with `synchronous=FULL`; PostgreSQL over "
+        "asyncpg (pool of 10) on the same machine.",
         "",
-        header,
+        "| accruals/s | " + " | ".join(labels) + " |",
         "|---|" + "---:|" * len(runs),
     ]
-    for name in names:
-        cells = []
-        for run in runs:
-            figure = run.figures[name]
-            refused = f" ({figure.failed} refused)" if figure.failed else ""
-            cells.append(f"{figure.per_second:.0f}{refused}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "| ratio | " + " | ".join(run.label for run in runs) + " |"]
-    lines.append("|---|" + "---:|" * len(runs))
-    rows = [
-        ("purchases: concurrent / sequential", "purchases, concurrent", "purchases, sequential"),
-        (
-            "redemptions: concurrent / sequential",
-            "redemptions, concurrent",
-            "redemptions, sequential",
-        ),
-        (
-            "redemption: service / naive baseline",
-            "redemptions, sequential",
-            "baseline naive, sequential",
-        ),
-    ]
-    for title, a, b in rows:
-        cells = [_ratio(run.figures.get(a), run.figures.get(b)) for run in runs]
-        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    for name in runs[0].figures:
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{run.figures[name].per_second:.0f}" for run in runs)
+            + " |"
+        )
+    for mode in ("sequential", "concurrent"):
+        lines.append(
+            f"| **service / baseline, {mode}** | "
+            + " | ".join(f"**{_ratio(run, mode):.0%}**" for run in runs)
+            + " |"
+        )
     lines.append(
-        "| balances disagreeing with their entries: service / naive | "
+        "| statements per accrual: service / baseline | "
         + " | ".join(
-            f"{run.service_drift} / {run.naive_drift} ({run.naive_lost_points} points)"
-            for run in runs
+            f"{run.statements['service']:g} / {run.statements['baseline']:g}" for run in runs
         )
         + " |"
     )
-    lines += [
-        "",
-        "The service does more than the baseline on every redemption (a member lock, a guarded "
-        "UPDATE, FIFO lots and their movements, the stored idempotent result), and in exchange "
-        "stays exact: on PostgreSQL the naive read-modify-write run concurrently on one member "
-        "loses updates (its balance no longer matches its entries), the service never does. On "
-        "SQLite tortoise runs one transaction at a time on its single connection, so concurrency "
-        "buys interleaving, not parallelism, and the naive baseline cannot lose updates there.",
-        "Figures from one run; on a machine shared with other work they vary by a third or more "
-        "between runs, the ratios less.",
-        "",
-    ]
+    lines.append(
+        "| service statements by kind | "
+        + " | ".join(
+            ", ".join(f"{kind} {n:g}" for kind, n in run.breakdown.items()) for run in runs
+        )
+        + " |"
+    )
+    lines.append(
+        "| `check_consistency` of the service's members after the run | "
+        + " | ".join("clean" if run.consistent else "**INCONSISTENT**" for run in runs)
+        + " |"
+    )
+    lines.append("")
     return "\n".join(lines)
 
 
 def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace (or add) the "## Ledger" section; other sections are left as they are."""
+    """Replace the figures of the "## Ledger" section, up to its `<!-- notes -->` marker (the
+    hand-written notes after it stay); other sections are left as they are."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
     start = text.find("## Ledger\n")
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
+        end = len(text) if end == -1 else end + 1
+        notes = text.find("<!-- notes -->", start, end)
+        tail = text[notes:end] if notes != -1 else ""
+        kept = section.rstrip("\n") + "\n\n" + (tail.rstrip("\n") + "\n\n" if tail else "")
+        text = text[:start] + kept + text[end:]
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
@@ -345,7 +407,7 @@ def cli(argv: list[str] | None = None) -> None:
         asyncio.run(child(label, url, int(operations)))
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--operations", type=int, default=300, help="operations per scenario")
+    parser.add_argument("--operations", type=int, default=600, help="accruals per scenario")
     parser.add_argument("--no-write", action="store_true", help="do not update PERFORMANCE.md")
     main(parser.parse_args(argv))
 

@@ -1,6 +1,7 @@
-"""Command line: `python -m bot run | migrate | check | sandbox`.
+"""Command line: `python -m bot run | migrate | check | check-ledger | sandbox`.
 
-Configuration problems end the process with exit code 2 and one line naming what is wrong.
+Configuration problems end the process with exit code 2 and one line naming what is wrong;
+`check-ledger` exits with 1 when the ledger is inconsistent.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pydantic import ValidationError
 
 from bot.adapters.program_file import ProgramFileError, load_program
 from bot.config import Settings, describe_settings_error
+from bot.domain.ledger_audit import ConsistencyReport
 
 CONFIG_ERROR = 2
+LEDGER_INCONSISTENT = 1
 
 
 class ConfigError(Exception):
@@ -64,6 +67,43 @@ def cmd_check(args: argparse.Namespace) -> None:
     print(f"configuration and {settings.program_file} are valid")
 
 
+def cmd_check_ledger(args: argparse.Namespace) -> int:
+    from bot.adapters.clock import SystemClock
+    from bot.adapters.db import close_database, open_database
+    from bot.adapters.db.uow import tortoise_uow_factory
+    from bot.services.ledger import Ledger
+
+    settings = load_settings(require_token=False)
+    try:
+        program = load_program(settings.program_file)
+    except ProgramFileError as exc:
+        raise ConfigError(f"program file {exc}") from None
+
+    async def check() -> ConsistencyReport:
+        await open_database(settings.database_url)
+        try:
+            return await Ledger(tortoise_uow_factory, SystemClock(), program).check_consistency()
+        finally:
+            await close_database()
+
+    report = asyncio.run(check())
+    print(
+        f"checked {report.members} members, {report.entries} entries, {report.lots} lots: "
+        + ("consistent" if report.consistent else f"{len(report.offending)} member(s) offending")
+    )
+    for member in report.offending:
+        for finding in member.findings:
+            row = ""
+            if finding.row_id is not None:
+                table = "lot" if finding.kind.value.startswith("lot-") else "entry"
+                row = f" ({table} {finding.row_id})"
+            print(
+                f"member {member.member_id}: {finding.kind.value}{row}: "
+                f"expected {finding.expected}, found {finding.actual}"
+            )
+    return 0 if report.consistent else LEDGER_INCONSISTENT
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     from bot.demo import run_demo
 
@@ -74,15 +114,20 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    handlers: dict[str, Callable[[argparse.Namespace], None]] = {
+    handlers: dict[str, Callable[[argparse.Namespace], int | None]] = {
         "run": cmd_run,
         "migrate": cmd_migrate,
         "check": cmd_check,
+        "check-ledger": cmd_check_ledger,
         "sandbox": cmd_sandbox,
     }
     commands.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("check", help="validate the configuration and the program file")
+    commands.add_parser(
+        "check-ledger",
+        help="verify that every member's entries sum to the balance and the lots match it",
+    )
     sandbox = commands.add_parser("sandbox", help="run the bot against a local Telegram emulator")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
@@ -91,13 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        handlers[args.command](args)
+        code = handlers[args.command](args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return CONFIG_ERROR
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import signal
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,23 +30,44 @@ from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.adapters.i18n import I18n
 from bot.adapters.program_file import load_program
+from bot.adapters.telegram_chats import TelegramChats
 from bot.config import Settings, parse_quiet_hours
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.domain.delivery import DeliveryPolicy
-from bot.domain.ports import Clock, UnitOfWorkFactory
+from bot.domain.delivery import DeliveryPolicy, MessageContent
+from bot.domain.ports import ChatNotifier, Clock, UnitOfWorkFactory
 from bot.domain.program import Program
-from bot.handlers import errors
-from bot.handlers.customer import balance, card, history, join, menu, settings, start
+from bot.handlers import commands, errors
+from bot.handlers.admin import ledger as admin_ledger
+from bot.handlers.customer import (
+    balance,
+    card,
+    gift,
+    history,
+    join,
+    menu,
+    reachability,
+    redemption,
+    settings,
+    start,
+)
 from bot.handlers.middlewares import DeduplicateUpdates, UseLanguage
 from bot.handlers.staff import admin as staff_admin
 from bot.handlers.staff import scan as till
+from bot.handlers.staff import scanner
 from bot.handlers.staff.actor import ResolveActor
+from bot.scheduler.election import election_for
+from bot.scheduler.runner import SchedulerRunner
+from bot.services.automations import Automations
 from bot.services.delivery import Delivery
+from bot.services.leaderboard import Leaderboards
 from bot.services.ledger import Ledger
 from bot.services.membership import Membership
+from bot.services.offers import Offers
 from bot.services.staff import StaffService
+from bot.services.till import Till
 from bot.services.updates import UpdateGuard
 from bot.web.app import create_web_app
+from bot.web.miniapp import MiniApp, add_miniapp
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +79,10 @@ class Services:
     delivery: Delivery
     ledger: Ledger
     staff: StaffService
+    till: Till
+    leaderboards: Leaderboards
+    offers: Offers
+    automations: Automations
 
     def as_handler_data(self) -> dict[str, Any]:
         return {
@@ -66,6 +91,9 @@ class Services:
             "purchases": self.ledger,
             "delivery": self.delivery,
             "staff": self.staff,
+            "till": self.till,
+            "leaderboards": self.leaderboards,
+            "offers": self.offers,
         }
 
 
@@ -101,8 +129,10 @@ def build_services(
     locales: tuple[str, ...],
     owner_ids: Collection[int] = (),
     delivery_policy: DeliveryPolicy | None = None,
+    notifier: ChatNotifier | None = None,
 ) -> Services:
-    ledger = Ledger(uow, clock, program)
+    ledger = Ledger(uow, clock, program, card_secret=card_secret)
+    notifier = notifier or _Unheard()
     membership = Membership(
         uow,
         clock,
@@ -112,15 +142,32 @@ def build_services(
         ledger=ledger,
         locales=locales,
     )
+    delivery = Delivery(uow, clock, delivery_policy)
     return Services(
         membership=membership,
         updates=UpdateGuard(uow, clock),
-        delivery=Delivery(uow, clock, delivery_policy),
+        delivery=delivery,
         ledger=ledger,
         staff=StaffService(
             uow, clock, owner_ids=owner_ids, card_secret=card_secret, card_ttl=card_ttl
         ),
+        till=Till(uow, clock, program, ledger, notifier),
+        leaderboards=Leaderboards(uow, clock, notifier),
+        offers=Offers(uow, clock, program),
+        automations=Automations(uow, clock, program, delivery, ledger),
     )
+
+
+class _Unheard:
+    """No staff or admin chat to notify (a graph built without a bot)."""
+
+    async def to_admins(self, parts: Sequence[MessageContent]) -> None:
+        pass
+
+    async def show(
+        self, chat_id: int, message_id: int | None, locale: str, content: MessageContent
+    ) -> None:
+        pass
 
 
 def build_dispatcher(
@@ -129,27 +176,41 @@ def build_dispatcher(
     program: Program,
     storage: BaseStorage | None = None,
     admin_chat_ids: Collection[int] = (),
+    miniapp_url: str | None = None,
 ) -> Dispatcher:
     dispatcher = Dispatcher(storage=storage or MemoryStorage())
     # Dependencies reach handlers by parameter name (aiogram's workflow data).
-    dispatcher.workflow_data.update(services.as_handler_data(), i18n=i18n, program=program)
+    dispatcher.workflow_data.update(
+        services.as_handler_data(), i18n=i18n, program=program, miniapp_url=miniapp_url
+    )
     dispatcher.update.outer_middleware(DeduplicateUpdates(services.updates))
     dispatcher.update.outer_middleware(UseLanguage(i18n, services.membership))
-    staff_routers = [till.create_router(), staff_admin.create_router(admin_chat_ids)]
+    staff_routers = [
+        till.create_router(),
+        scanner.create_router(),
+        staff_admin.create_router(admin_chat_ids),
+        admin_ledger.create_router(admin_chat_ids),
+    ]
     for router in staff_routers:
         router.message.middleware(ResolveActor(services.staff))
         router.callback_query.middleware(ResolveActor(services.staff))
     dispatcher.include_routers(
         *staff_routers,
+        # A customer's Confirm / Cancel works whatever conversation step they are at.
+        redemption.create_router(),
+        # Before the other customer routers: its code step yields to commands and menu buttons.
+        gift.create_router(),
         start.create_router(),
         join.create_router(),
         card.create_router(),
         balance.create_router(),
         history.create_router(),
         settings.create_router(),
+        reachability.create_router(),
     )
     # The customer fallback answers whatever no router above took: keep it last but errors.
     dispatcher.include_routers(menu.create_router(), errors.create_router())
+    dispatcher.startup.register(commands.startup_handler(i18n, admin_chat_ids))
     return dispatcher
 
 
@@ -164,11 +225,16 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def build_storage(settings: Settings) -> BaseStorage:
+def build_storage(settings: Settings, prefix: str = "fsm") -> BaseStorage:
+    """Conversation state: in memory, or in Redis (shared by several workers) when REDIS_URL is
+    set. `prefix` namespaces the keys (tests give each test its own)."""
     if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=prefix)
+        )
     return MemoryStorage()
 
 
@@ -178,10 +244,12 @@ def build_container(
     program: Program | None = None,
     clock: Clock | None = None,
     session: BaseSession | None = None,
+    storage: BaseStorage | None = None,
 ) -> Container:
     program = program or load_program(settings.program_file)
     clock = clock or SystemClock()
     i18n = I18n(settings.default_locale)
+    bot = build_bot(settings, session)
     services = build_services(
         tortoise_uow_factory,
         clock,
@@ -191,11 +259,16 @@ def build_container(
         locales=i18n.locales,
         owner_ids=settings.owner_ids,
         delivery_policy=delivery_policy(settings),
+        notifier=TelegramChats(bot, i18n, settings.admin_chat_ids, program.currency),
     )
     dispatcher = build_dispatcher(
-        services, i18n, program, build_storage(settings), settings.admin_chat_ids
+        services,
+        i18n,
+        program,
+        build_storage(settings),
+        settings.admin_chat_ids,
+        miniapp_url=settings.miniapp_link,
     )
-    bot = build_bot(settings, session)
     return Container(settings, program, i18n, clock, services, bot, dispatcher)
 
 
@@ -219,6 +292,8 @@ def build_sender(container: Container) -> OutboxSender:
         rate=settings.delivery_paid_rate if paid else settings.delivery_rate,
         paid_broadcast=paid,
         workers=settings.delivery_workers,
+        currency=container.program.currency,
+        tier_names={tier.code: tier.name for tier in container.program.tiers.levels},
     )
     limiter = None
     if settings.redis_url:
@@ -235,15 +310,42 @@ def build_sender(container: Container) -> OutboxSender:
     )
 
 
+def build_scheduler(container: Container) -> SchedulerRunner:
+    """The scheduler; it runs its jobs only while this process holds the election."""
+    services = container.services
+    return SchedulerRunner(
+        election_for(container.settings.database_url),
+        container.program,
+        container.clock,
+        services.automations,
+        services.till,
+        services.leaderboards,
+    )
+
+
 def build_web_app(container: Container) -> web.Application:
     settings = container.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    return create_web_app(
+    app = create_web_app(
         container.dispatcher,
         container.bot,
         webhook_path=settings.webhook_path,
         webhook_secret=secret,
     )
+    services = container.services
+    add_miniapp(
+        app,
+        MiniApp(
+            bot_token=container.bot.token,
+            script_url=settings.webapp_script_url,
+            staff=services.staff,
+            till=services.till,
+            program=container.program,
+            i18n=container.i18n,
+            clock=container.clock,
+        ),
+    )
+    return app
 
 
 async def run(settings: Settings) -> None:
@@ -254,31 +356,47 @@ async def run(settings: Settings) -> None:
     await open_database(settings.database_url)
     sender = build_sender(container)
     await sender.start()
+    scheduler = build_scheduler(container)
+    await scheduler.start()
     try:
         if settings.webhook_mode:
             await _serve_webhook(container)
         else:
             await container.bot.delete_webhook(drop_pending_updates=False)
-            await container.dispatcher.start_polling(container.bot, handle_signals=True)
+            # Polling needs no web server, but the Mini App scanner does.
+            runner = await _start_web(container) if settings.miniapp_url else None
+            try:
+                await container.dispatcher.start_polling(container.bot, handle_signals=True)
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
     finally:
+        await scheduler.stop()
         await sender.stop()
         await container.bot.session.close()
         await container.dispatcher.storage.close()
         await close_database()
 
 
+async def _start_web(container: Container) -> web.AppRunner:
+    settings = container.settings
+    runner = web.AppRunner(build_web_app(container))
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    return runner
+
+
 async def _serve_webhook(container: Container) -> None:
     settings = container.settings
     assert settings.webhook_url and settings.webhook_secret
-    app = build_web_app(container)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    runner = await _start_web(container)
     await container.bot.set_webhook(
         settings.webhook_url + settings.webhook_path,
         secret_token=settings.webhook_secret.get_secret_value(),
         allowed_updates=container.dispatcher.resolve_used_update_types(),
     )
+    # Polling emits the start-up hooks itself (the command menus); the webhook does not.
+    await container.dispatcher.emit_startup(bot=container.bot)
     log.info("webhook mode on %s:%s", settings.web_host, settings.web_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

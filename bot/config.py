@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
+TELEGRAM_WEBAPP_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+MINIAPP_PATH = "/miniapp/"
 SUPPORTED_LOCALES = ("ru", "en")
 
 
@@ -61,6 +63,16 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for QR card tokens; derived from the token if unset"
     )
     card_ttl_seconds: int = 300
+    # The staff Mini App scanner (bot/web/miniapp.py, docs/MINIAPP.md).
+    miniapp_url: str | None = Field(
+        default=None,
+        description="public URL of the Mini App page (https for Telegram); "
+        "default: WEBHOOK_URL + /miniapp/",
+    )
+    webapp_script_url: str = Field(
+        default=TELEGRAM_WEBAPP_SCRIPT,
+        description="telegram-web-app.js the Mini App page loads (the sandbox serves a stand-in)",
+    )
     # Proactive messages (bot/delivery): Telegram's limits and marketing hygiene.
     delivery_rate: float = Field(default=30.0, gt=0, description="messages/s across all chats")
     delivery_paid_broadcast: bool = Field(
@@ -115,7 +127,13 @@ class Settings(BaseSettings):
             raise ValueError("needs a host and a database name, e.g. postgres://user@host/db")
         return value
 
-    @field_validator("telegram_api_base", "webhook_url")
+    @field_validator("webhook_url", "miniapp_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `MINIAPP_URL=` in a .env file (as .env.example writes it) means "not set".
+        return None if value == "" else value
+
+    @field_validator("telegram_api_base", "webhook_url", "miniapp_url", "webapp_script_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -134,6 +152,16 @@ class Settings(BaseSettings):
     @property
     def webhook_mode(self) -> bool:
         return self.webhook_url is not None
+
+    @property
+    def miniapp_link(self) -> str | None:
+        """Where the staff's `web_app` button points: MINIAPP_URL, else the page on the
+        webhook's public host; None when neither is set (no scanner button)."""
+        if self.miniapp_url:
+            return self.miniapp_url
+        if self.webhook_url:
+            return self.webhook_url + MINIAPP_PATH
+        return None
 
     @property
     def is_postgres(self) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 
 from bot.adapters.db import close_database, open_database
 from bot.adapters.program_file import load_program
-from bot.bootstrap import Container, build_container
+from bot.bootstrap import Container, build_container, build_storage
 from bot.config import Settings
 from bot.domain.program import Program
 from tests.kit.clock import FixedClock
@@ -100,6 +101,11 @@ async def app(
         admin_chat_ids=[ADMIN_CHAT_ID],
     )
     session = RecordingSession()
-    container = build_container(settings, program=program, clock=clock, session=session)
+    # With REDIS_URL set (CI), conversation state lives in Redis: a key prefix per test keeps
+    # tests that reuse the same user ids apart.
+    storage = build_storage(settings, prefix=f"test-{uuid.uuid4().hex}")
+    container = build_container(
+        settings, program=program, clock=clock, session=session, storage=storage
+    )
     yield BotUnderTest(container, session)
     await container.dispatcher.storage.close()

@@ -8,6 +8,7 @@ is formatted here with Babel from integer minor units, never through floats.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,8 @@ from babel.numbers import (
     get_currency_symbol,
 )
 from fluent.runtime import FluentBundle, FluentResource
+
+from bot.domain.program import Localized, localized
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,27 @@ class Translator:
         for error in errors:
             log.error("translation %s/%s: %s", self.locale, key, error)
         return str(text)
+
+    def render(
+        self,
+        key: str,
+        variables: Mapping[str, Any],
+        currency: str,
+        tiers: Mapping[str, Localized] | None = None,
+    ) -> str:
+        """A message stored as data (an outbox row, a staff notice): variables named `*_money`
+        are integer minor units, formatted here in `currency`; variables named `*_tier` are
+        tier codes, shown as the tier's name in this locale (from `tiers`: code -> names; an
+        unknown or empty code becomes "")."""
+        values = {}
+        for name, value in variables.items():
+            if name.endswith("_money") and isinstance(value, int):
+                value = self.money(value, currency)
+            elif name.endswith("_tier") and tiers is not None:
+                names = tiers.get(str(value))
+                value = localized(names, self.locale) if names else ""
+            values[name] = value
+        return self(key, **values)
 
     def has(self, key: str) -> bool:
         return bool(self.bundle.has_message(key))

@@ -24,10 +24,13 @@ from pydantic import (
 )
 
 from bot.domain.program import (
+    AUTOMATIONS,
+    Automation,
     Category,
     EarnRules,
     ExpiryRules,
     Limits,
+    Offer,
     Program,
     ProgramModel,
     RedeemRules,
@@ -178,6 +181,31 @@ class LimitsSection(_Strict):
     operations_per_staff_per_hour: int = Field(default=60, ge=1)
 
 
+class OfferItem(_Strict):
+    code: Code
+    name: LocalizedText
+    discount_percent: Percent = 0
+    bonus_points: int = Field(default=0, ge=0)
+    category: Code | None = None
+    valid_days: int = Field(default=14, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _gives_something(self) -> OfferItem:
+        if self.discount_percent == 0 and self.bonus_points == 0:
+            raise ValueError("an offer needs discount_percent or bonus_points")
+        return self
+
+
+class AutomationSection(_Strict):
+    enabled: bool = False
+    hour: int = Field(default=10, ge=0, le=23)
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    offer: Code | None = None
+    holdout_percent: Percent = 0
+    cooldown_days: int = Field(default=30, ge=0, le=3650)
+    thresholds: dict[Code, int] = Field(default_factory=dict)
+
+
 class TextsSection(_Strict):
     rules: LocalizedText
     privacy: LocalizedText
@@ -192,12 +220,30 @@ class ProgramFile(_Strict):
     sources: dict[Code, LocalizedText] = Field(default_factory=dict)
     texts: TextsSection
     limits: LimitsSection = LimitsSection()
+    offers: list[OfferItem] = Field(default_factory=list)
+    automations: dict[str, AutomationSection] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_categories(self) -> ProgramFile:
         codes = [c.code for c in self.categories]
         if len(set(codes)) != len(codes):
             raise ValueError("category codes must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _automations_known(self) -> ProgramFile:
+        offers = [o.code for o in self.offers]
+        if len(set(offers)) != len(offers):
+            raise ValueError("offer codes must be unique")
+        categories = {c.code for c in self.categories}
+        for offer in self.offers:
+            if offer.category is not None and offer.category not in categories:
+                raise ValueError(f"offer {offer.code!r}: unknown category {offer.category!r}")
+        for name, automation in self.automations.items():
+            if name not in AUTOMATIONS:
+                raise ValueError(f"unknown automation {name!r} (known: {', '.join(AUTOMATIONS)})")
+            if automation.offer is not None and automation.offer not in offers:
+                raise ValueError(f"automation {name!r}: unknown offer {automation.offer!r}")
         return self
 
     def to_domain(self) -> Program:
@@ -240,6 +286,29 @@ class ProgramFile(_Strict):
             rules_text=self.texts.rules.as_dict(),
             privacy_text=self.texts.privacy.as_dict(),
             limits=Limits(**self.limits.model_dump()),
+            offers=tuple(
+                Offer(
+                    code=o.code,
+                    name=o.name.as_dict(),
+                    discount_bp=o.discount_percent,
+                    bonus_points=o.bonus_points,
+                    category=o.category,
+                    valid_days=o.valid_days,
+                )
+                for o in self.offers
+            ),
+            automations={
+                name: Automation(
+                    enabled=a.enabled,
+                    hour=a.hour,
+                    weekday=a.weekday,
+                    offer=a.offer,
+                    holdout_bp=a.holdout_percent,
+                    cooldown_days=a.cooldown_days,
+                    thresholds=dict(a.thresholds),
+                )
+                for name, a in self.automations.items()
+            },
         )
 
 

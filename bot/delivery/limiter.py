@@ -1,17 +1,19 @@
 """The global sending rate: a token bucket in this process, or one shared through Redis.
 
-Both hand out slots `1/rate` apart (GCRA, see `bot.domain.delivery.TokenBucket`): a caller books
-the next free slot and sleeps until it, so concurrent workers are paced without holding a lock
-across the wait. `pause(seconds)` pushes every future slot past a Telegram `retry_after`.
+In one process, `LocalRateLimiter` follows `bot.domain.delivery.SendSchedule` exactly: slots on
+an even grid, and never more than the limit in any window of real send times. Across processes,
+`RedisRateLimiter` keeps the same grid in Redis (GCRA: each caller books the next slot and
+sleeps until it). `pause(seconds)` pushes every future slot past a Telegram `retry_after`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from typing import Any, Protocol
 
-from bot.domain.delivery import TokenBucket
+from bot.domain.delivery import SendSchedule
 
 
 class RateLimiter(Protocol):
@@ -25,18 +27,49 @@ class RateLimiter(Protocol):
 
 
 class LocalRateLimiter:
-    """One process's bucket (SQLite deployments run one sender)."""
+    """One process's schedule (SQLite deployments run one sender): an exact `SendSchedule`.
 
-    def __init__(self, rate: float, burst: int = 1) -> None:
-        self._bucket = TokenBucket(rate, burst)
+    Callers queue up (FIFO); one releaser task books each slot only after the one before it
+    went, sleeps until it and lets the next caller go, reporting the real moment to the
+    schedule. So the window rule sees real send times: a late wake-up (a busy event loop) can
+    never squeeze more than the limit into a window. Every slot that is due when the releaser
+    wakes is released at once, so a busy loop costs no throughput at 1000/s."""
+
+    def __init__(self, rate: float, *, margin: float = 0.02) -> None:
+        self.schedule = SendSchedule.for_rate(rate, margin=margin)
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._releaser: asyncio.Task[None] | None = None
+        self._paused_until = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.schedule.rate
 
     async def acquire(self) -> None:
-        wait = self._bucket.reserve(asyncio.get_running_loop().time())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        if self._releaser is None or self._releaser.done():
+            self._releaser = loop.create_task(self._release(), name="rate-limiter")
+        await waiter
+
+    async def _release(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiters:
+            slot = self.schedule.next_slot(loop.time())
+            # A pause may come while we sleep: it moves the slot.
+            while (wait := max(slot, self._paused_until) - loop.time()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():  # not cancelled meanwhile
+                    waiter.set_result(None)
+                    self.schedule.went(loop.time())
+                    break
 
     async def pause(self, seconds: float) -> None:
-        self._bucket.pause_until(asyncio.get_running_loop().time() + seconds)
+        self._paused_until = asyncio.get_running_loop().time() + seconds
+        self.schedule.pause_until(self._paused_until)
 
 
 # GCRA in one atomic script. The key holds the theoretical arrival time (TAT) in microseconds of
@@ -63,7 +96,8 @@ return start - now
 
 class RedisRateLimiter:
     """A bucket shared by every sender process through Redis, so their combined rate stays under
-    the bot's global limit."""
+    the bot's global limit. `rate` is the paced rate (`SenderConfig.paced_rate`: the limit less
+    the jitter margin); slots are `1/rate` apart on Redis's clock."""
 
     def __init__(self, redis: Any, rate: float, *, key: str = "loyalty:delivery:bucket") -> None:
         self._redis = redis

@@ -4,8 +4,9 @@ Three kinds of task share the work:
 - the feeder claims due rows (`Delivery.claim`) into a priority queue, keeping it short so that
   few rows sit claimed in memory (they are what a crash can duplicate);
 - a pool of workers sends: per chat at most one message per `per_chat_interval`, globally one
-  slot of the rate limiter per message. Enough workers run that the round trip to Telegram never
-  caps the rate (30 msg/s at a 100 ms round trip needs 3 in flight; 1000/s needs 100);
+  slot of the rate limiter per message (an exact schedule: see `SendSchedule`). Enough workers
+  run that the round trip to Telegram never caps the rate (`rate × expected_latency × 1.5`:
+  30 msg/s at a 100 ms round trip needs 3 in flight; 1000/s needs 100);
 - the recorder writes outcomes in small batches (one transaction per batch, not per message).
 
 Telegram's answers: 429 pauses everyone for retry_after and the message is tried again; 403
@@ -21,11 +22,13 @@ import itertools
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -45,6 +48,7 @@ from bot.domain.delivery import (
     Outcome,
     Postpone,
     Retry,
+    SendSchedule,
     Sent,
     Unreachable,
 )
@@ -58,7 +62,8 @@ TELEGRAM_PAID_RATE = 1000.0  # with allow_paid_broadcast, 0.1 Star per message o
 # "Avoid sending more than one message per second" to one chat; the margin absorbs jitter
 # between our clock and the moment the request arrives.
 PER_CHAT_INTERVAL = 1.1
-MAX_WORKERS = 100  # aiohttp's default connection pool; more workers would only queue there
+MAX_WORKERS = 1000
+IN_FLIGHT_FACTOR = 1.5  # workers per request the rate keeps in flight: room for slow answers
 
 
 @dataclass(slots=True)
@@ -77,22 +82,35 @@ class SenderConfig:
     rate: float = TELEGRAM_FREE_RATE
     paid_broadcast: bool = False
     per_chat_interval: float = PER_CHAT_INTERVAL
-    headroom: float = 0.95  # pace at 95% of `rate`: network jitter must not bunch sends up
-    workers: int | None = None  # None: enough for `rate` at a 250 ms round trip
+    # Jitter (seconds) allowed between a request leaving and Telegram counting it: the schedule
+    # keeps every window of `1 s + margin` within the limit. 20 ms costs 2 % of the rate.
+    margin: float = 0.02
+    # The round trip to Telegram the pool is sized for: `rate × expected_latency` requests are
+    # in flight at the limit (30/s at 200 ms: 6; 1000/s at 100 ms: 100), times 1.5 for slow ones.
+    expected_latency: float = 0.2
+    workers: int | None = None  # None: from rate × expected_latency
     batch_size: int | None = None  # rows claimed ahead; None: about two seconds' worth
     idle_interval: float = 1.0  # how often to look for due rows when there were none
     flush_interval: float = 0.05  # how long an outcome may wait to be recorded
     request_timeout: float = 15.0
     rate_limit_retries: int = 5  # 429s for one message before it goes back to the queue
+    currency: str = "RUB"  # the program's: `*_money` variables are formatted in it
+    # The program's tier names by code: `*_tier` variables are shown as the tier's name.
+    tier_names: Mapping[str, dict[str, str]] = field(default_factory=dict)
+
+    def schedule(self) -> SendSchedule:
+        return SendSchedule.for_rate(self.rate, margin=self.margin)
 
     @property
     def paced_rate(self) -> float:
-        return self.rate * self.headroom
+        """The rate actually sent at: the limit less the jitter margin (29.4/s for 30/s)."""
+        return self.schedule().rate
 
     def worker_count(self) -> int:
         if self.workers is not None:
             return self.workers
-        return max(4, min(MAX_WORKERS, math.ceil(self.rate * 0.25)))
+        in_flight = self.rate * self.expected_latency * IN_FLIGHT_FACTOR
+        return max(4, min(MAX_WORKERS, math.ceil(in_flight)))
 
     def claim_size(self) -> int:
         if self.batch_size is not None:
@@ -118,7 +136,7 @@ class OutboxSender:
         self.i18n = i18n
         self.clock = clock
         self.config = config = config or SenderConfig()
-        self.limiter = limiter or LocalRateLimiter(config.paced_rate)
+        self.limiter = limiter or LocalRateLimiter(config.rate, margin=config.margin)
         self.stats = SenderStats()
         self._queue: asyncio.PriorityQueue[tuple[int, int, Any]] = asyncio.PriorityQueue()
         self._order = itertools.count()
@@ -143,6 +161,7 @@ class OutboxSender:
     async def start(self) -> None:
         if self._tasks:
             return
+        self._fit_connection_pool()
         self._stopping = self._closing = False
         self._workers = [
             asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
@@ -154,6 +173,28 @@ class OutboxSender:
             asyncio.create_task(self._renew_leases(), name="outbox-lease"),
             *self._workers,
         ]
+
+    def _fit_connection_pool(self) -> None:
+        """aiohttp holds at most `limit` connections (aiogram's default: 100); a request beyond
+        waits for one, so more workers than connections would not raise the rate. Widen the pool
+        if the bot's HTTP session is not open yet."""
+        session = self.bot.session
+        workers = self.config.worker_count()
+        connector = getattr(session, "_connector_init", None)
+        if not isinstance(session, AiohttpSession) or not isinstance(connector, dict):
+            return
+        limit = int(connector.get("limit") or 0)
+        if limit == 0 or limit >= workers + 4:
+            return
+        if session._session is None:
+            connector["limit"] = workers + 4  # and a few for polling and handlers' replies
+        else:
+            log.warning(
+                "%s delivery workers share %s HTTP connections: create the bot's session with "
+                "AiohttpSession(limit=...) to reach the rate",
+                workers,
+                limit,
+            )
 
     def wake(self) -> None:
         """Look for due rows now (something was just enqueued)."""
@@ -316,7 +357,9 @@ class OutboxSender:
     async def _send(self, dispatch: Dispatch) -> Message:
         content = dispatch.content
         t = self.i18n(dispatch.locale)
-        text = t(content.key, **dict(content.variables))
+        text = t.render(
+            content.key, content.variables, self.config.currency, self.config.tier_names
+        )
         options: dict[str, Any] = {
             "reply_markup": _keyboard(content, t),
             "request_timeout": int(self.config.request_timeout),

@@ -19,8 +19,9 @@ Definitions:
 - VIP: the top `share_bp` (1000 bp = 10 %, rounded up) of buyers, ranked by RFM score, then spend,
   then purchase count, then the latest purchase, then the lower member id.
 - lapsed: no purchase for longer than max(`min_days`, `k` x the member's own median gap between
-  visits), k = 3 by default: three missed visits of the member's usual rhythm, but never before
-  `min_days`. Purchases less than `same_visit` (1 hour) apart form one visit, so two receipts at
+  visits), k = 2 and min_days = 14 by default: two missed visits of the member's usual rhythm,
+  never before two weeks (a weekly buyer silent 20 days is lapsed, a monthly one silent 40 days
+  is not). Purchases less than `same_visit` (1 hour) apart form one visit, so two receipts at
   one till do not read as a zero gap. A member with a single visit uses `min_days`.
 - returned: a member with a purchase in (sent_at, sent_at + `window_days`] after a win-back message.
 - off-peak slot: an hour of the week (weekday * 24 + hour, Monday = 0, in the program's timezone)
@@ -48,8 +49,8 @@ from types import MappingProxyType
 DEFAULT_ACTIVE_DAYS = 30
 DEFAULT_RFM_DAYS = 90
 DEFAULT_VIP_SHARE_BP = 1000
-DEFAULT_LAPSE_MIN_DAYS = 30
-DEFAULT_LAPSE_FACTOR = 3
+DEFAULT_LAPSE_MIN_DAYS = 14
+DEFAULT_LAPSE_FACTOR = 2
 DEFAULT_SAME_VISIT = timedelta(hours=1)
 DEFAULT_RETURN_WINDOW_DAYS = 14
 DEFAULT_OFF_PEAK_WEEKS = 8

@@ -2,13 +2,14 @@
 
 Everything the bot sends on its own initiative (a receipt, a reminder, a campaign) is an outbox
 row; a sender claims due rows and answers with an outcome for each. The rules here are maths
-only: rate limiting, retry backoff, quiet hours, the weekly frequency cap, holdout assignment.
+only: send scheduling, retry backoff, quiet hours, the weekly frequency cap, holdout assignment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -183,39 +184,154 @@ class DeliveryPolicy:
     lease: timedelta = timedelta(seconds=60)
 
 
+# Progress ---------------------------------------------------------------------------------------
+
+RATE_WINDOW = timedelta(seconds=30)
+"""How far back a campaign's current rate is measured."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignProgress:
+    """A campaign's rows by outcome, its current rate and the time left at that rate."""
+
+    sent: int
+    failed: int
+    unreachable: int
+    held_out: int
+    skipped: int
+    cancelled: int
+    pending: int
+    """Still to go: waiting in the outbox or being sent now."""
+    rate: float
+    """Messages finished per second lately (over `RATE_WINDOW`, or since the campaign began)."""
+    eta: timedelta | None
+    """Time left at `rate`: zero when nothing is pending, None when nothing moves (not begun,
+    paused by quiet hours or a long 429)."""
+
+    @property
+    def total(self) -> int:
+        return (
+            self.sent
+            + self.failed
+            + self.unreachable
+            + self.held_out
+            + self.skipped
+            + self.cancelled
+            + self.pending
+        )
+
+    @property
+    def done(self) -> int:
+        return self.total - self.pending
+
+
+def campaign_progress(
+    counts: Mapping[DeliveryStatus, int],
+    finished_recently: int,
+    started: datetime | None,
+    now: datetime,
+    window: timedelta = RATE_WINDOW,
+) -> CampaignProgress:
+    """Progress from the rows per status and how many finished since `now - window`.
+
+    The rate divides by the window, or by the time since the first row was claimed (`started`)
+    if that is shorter, so a campaign a few seconds old is not reported at a fraction of its
+    speed."""
+    pending = counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
+    elapsed = window.total_seconds()
+    if started is not None:
+        elapsed = min(elapsed, (now - started).total_seconds())
+    rate = finished_recently / elapsed if elapsed > 0 and finished_recently > 0 else 0.0
+    eta: timedelta | None
+    if pending == 0:
+        eta = timedelta(0)
+    elif rate > 0:
+        eta = timedelta(seconds=math.ceil(pending / rate))
+    else:
+        eta = None
+    return CampaignProgress(
+        sent=counts.get(DeliveryStatus.SENT, 0),
+        failed=counts.get(DeliveryStatus.FAILED, 0),
+        unreachable=counts.get(DeliveryStatus.UNREACHABLE, 0),
+        held_out=counts.get(DeliveryStatus.HELD_OUT, 0),
+        skipped=counts.get(DeliveryStatus.SKIPPED, 0),
+        cancelled=counts.get(DeliveryStatus.CANCELLED, 0),
+        pending=pending,
+        rate=rate,
+        eta=eta,
+    )
+
+
 # Rate limiting --------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class TokenBucket:
-    """A token bucket in its GCRA form: `rate` tokens per second, at most `burst` at once.
+class SendSchedule:
+    """When the next message may go, so that no `window` ever holds more than `limit` sends.
 
-    `reserve(now)` books the next token and returns how long to wait for it (0: go now). Callers
-    that reserve concurrently get consecutive slots `1/rate` apart, so a pool of workers is paced
-    without a lock held across the wait. With `burst=1` sends are evenly spaced, which keeps any
-    sliding one-second window (how Telegram and the emulator count) at or under `rate`.
+    Telegram documents its limits as "about 30 messages per second" (1000 with paid broadcasts)
+    and counts them over a sliding second, as the emulator does (bot/sandbox/limits.py: a send
+    is refused if `limit` sends were accepted in the last `window` seconds). Two rules, together
+    exact:
+
+    - a grid: slots `(window + margin) / limit` apart on a monotonic clock, booked in turn
+      (`next_slot`), so sends are evenly spaced and never bunch up. A caller that comes late
+      (its process was busy) may take slots up to `burst - 1` intervals in the past, no more:
+      idle time is not banked;
+    - the window itself: a send may go only once the `limit`-th send before it went at least
+      `window + margin` earlier. It is fed the moments sends actually went (`went`), so however
+      late a caller woke up, the sends that reach Telegram still fit the window.
+
+    `margin` is the jitter the schedule absorbs between the moment a request leaves and the
+    moment Telegram counts it (network, the other side's scheduling): 20 ms costs 2 % of the
+    rate. Not thread-safe: one caller at a time books and reports (the limiter's lock).
     """
 
-    rate: float
+    limit: int
+    window: float = 1.0
+    margin: float = 0.02
     burst: int = 1
-    _tat: float = field(default=-math.inf, init=False)  # theoretical arrival time
+    _next: float = field(default=-math.inf, init=False)
+    _went: deque[float] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.rate <= 0 or self.burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
+        if self.limit < 1 or self.window <= 0 or self.margin < 0 or self.burst < 1:
+            raise ValueError("limit and burst at least 1, window positive, margin not negative")
+        self._went = deque(maxlen=self.limit)
+
+    @classmethod
+    def for_rate(cls, rate: float, *, margin: float = 0.02, window: float = 1.0) -> SendSchedule:
+        """`rate` messages per second counted over `window`; bursts of up to 10 ms worth of
+        slots to catch up a late wake-up (none at 30/s, 10 at 1000/s)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        limit = max(1, math.floor(rate * window + 1e-9))
+        return cls(limit, window, margin, burst=max(1, math.floor(rate * 0.01)))
 
     @property
     def interval(self) -> float:
-        return 1.0 / self.rate
+        return (self.window + self.margin) / self.limit
 
-    def reserve(self, now: float) -> float:
-        start = max(self._tat, now - (self.burst - 1) * self.interval)
-        self._tat = start + self.interval
-        return max(0.0, start - now)
+    @property
+    def rate(self) -> float:
+        """The sustained rate: `limit / (window + margin)` messages per second."""
+        return 1.0 / self.interval
+
+    def next_slot(self, now: float) -> float:
+        """Book the next send: the moment it may go (at or before `now`: go now)."""
+        slot = max(self._next, now - (self.burst - 1) * self.interval)
+        if len(self._went) == self.limit:
+            slot = max(slot, self._went[0] + self.window + self.margin)
+        self._next = slot + self.interval
+        return slot
+
+    def went(self, moment: float) -> None:
+        """A booked send actually went at `moment` (when the caller woke up)."""
+        self._went.append(moment)
 
     def pause_until(self, moment: float) -> None:
-        """No token before `moment` (Telegram said retry_after)."""
-        self._tat = max(self._tat, moment)
+        """No slot before `moment` (Telegram said retry_after)."""
+        self._next = max(self._next, moment)
 
 
 def backoff(attempt: int, base: timedelta, cap: timedelta) -> timedelta:

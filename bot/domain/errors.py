@@ -113,3 +113,16 @@ class JoinRequired(DomainError):
 
 class CampaignNotFound(NotFound):
     code = "campaign-not-found"
+
+
+class NothingToRedeem(DomainError):
+    """No points can be spent on this check: the balance is empty (`no-points`), or the
+    allowed share of the check is below the minimum redemption (`below-minimum`)."""
+
+    code = "nothing-to-redeem"
+
+
+class RedemptionClosed(DomainError):
+    """The redemption request was decided already or has expired (`reason` is its status)."""
+
+    code = "redemption-closed"

@@ -17,6 +17,7 @@ from bot.domain.delivery import (
     OutboxMessage,
 )
 from bot.domain.ledger import LedgerEntry
+from bot.domain.ledger_audit import AuditBatch
 from bot.domain.ledger_records import (
     Account,
     CertificateRecord,
@@ -28,7 +29,16 @@ from bot.domain.ledger_records import (
 )
 from bot.domain.lots import Lot, Taken
 from bot.domain.members import Member, NewMember, PurchaseSummary
-from bot.domain.staff import Actor, StaffMember, StaffRole
+from bot.domain.offers import Coupon, NewCoupon
+from bot.domain.staff import (
+    Actor,
+    LeaderboardRow,
+    NewRedemptionRequest,
+    RedemptionRequestRecord,
+    RedemptionStatus,
+    StaffMember,
+    StaffRole,
+)
 
 
 class Clock(Protocol):
@@ -75,6 +85,14 @@ class MemberRepository(Protocol):
         ...
 
     async def set_marketing_opt_in(self, member_id: int, opt_in: bool) -> None: ...
+
+    async def set_birthday(self, member_id: int, birthday: date) -> bool:
+        """Set the birthday unless one is set already (then False, nothing changes)."""
+        ...
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        """Whether the bot can write to the member of this Telegram user; False if none."""
+        ...
 
     async def forget(self, member_id: int, now: datetime) -> None:
         """Erase the personal fields (Telegram id included) and mark the member forgotten."""
@@ -146,7 +164,7 @@ class Outbox(Protocol):
     ) -> None: ...
 
     async def reschedule(
-        self, message_id: int, not_before: datetime, error: str | None, count_attempt: bool
+        self, ids: Sequence[int], not_before: datetime, error: str | None, count_attempt: bool
     ) -> None: ...
 
     async def mark_member_unreachable(self, member_id: int) -> None: ...
@@ -154,6 +172,12 @@ class Outbox(Protocol):
     async def cancel_campaign_rows(self, campaign_id: int) -> int: ...
 
     async def status_counts(self, campaign_id: int | None = None) -> dict[DeliveryStatus, int]: ...
+
+    async def campaign_activity(
+        self, campaign_id: int, since: datetime
+    ) -> tuple[int, datetime | None]:
+        """(rows of the campaign finished since `since`, when its first row was claimed)."""
+        ...
 
     async def photo_file_id(self, source: str) -> str | None: ...
 
@@ -245,6 +269,13 @@ class LedgerRepository(Protocol):
     async def members_with_expired_lots(self, now: datetime, limit: int) -> list[int]:
         """Members holding points in lots expired at `now`."""
         ...
+
+    async def audit_batch(self, after_member_id: int, limit: int) -> AuditBatch:
+        """Up to `limit` members with ids above `after_member_id`, by id, with all their
+        entries and lots (for the consistency check)."""
+        ...
+
+    async def audit_members(self, member_ids: Sequence[int]) -> AuditBatch: ...
 
     async def operation(self, key: str) -> StoredOperation | None: ...
 
@@ -366,6 +397,139 @@ class StaffRepository(Protocol):
 
     async def count_actions(self, staff_id: int, action: str, since: datetime) -> int: ...
 
+    async def count_purchases_by_staff(self, staff_id: int, since: datetime) -> int: ...
+
+    async def count_purchases_of_member(self, member_id: int, since: datetime) -> int: ...
+
+    async def add_redemption_request(self, request: NewRedemptionRequest) -> int: ...
+
+    async def set_redemption_message(self, request_id: int, message_id: int) -> None: ...
+
+    async def redemption_request(self, request_id: int) -> RedemptionRequestRecord | None: ...
+
+    async def move_redemption(
+        self,
+        request_id: int,
+        from_statuses: Sequence[RedemptionStatus],
+        to_status: RedemptionStatus,
+        now: datetime,
+    ) -> bool:
+        """Change the request's status in one guarded UPDATE (`WHERE status IN from`);
+        False when another press (or the expiry job) changed it first."""
+        ...
+
+    async def overdue_redemption_requests(
+        self, now: datetime, limit: int
+    ) -> list[RedemptionRequestRecord]:
+        """Pending requests whose `expires_at` has passed, oldest first."""
+        ...
+
+    async def leaderboard_counts(self, since: datetime, until: datetime) -> list[LeaderboardRow]:
+        """Every active staff member with the members registered through their link (joined
+        in (since, until]) and the purchases they recorded in it; unranked."""
+        ...
+
+
+class ChatNotifier(Protocol):
+    """Immediate messages to staff and admin chats, outside the outbox (which addresses
+    members). Best effort: a failure is logged, never raised, because what it reports is
+    already committed (an audit row, a request's status)."""
+
+    async def to_admins(self, parts: Sequence[MessageContent]) -> None:
+        """One message to every admin chat: the parts rendered in the default language, one
+        per line."""
+        ...
+
+    async def show(
+        self, chat_id: int, message_id: int | None, locale: str, content: MessageContent
+    ) -> None:
+        """Replace the text of a message the bot sent (a new message when `message_id` is
+        None or the edit fails)."""
+        ...
+
+
+class OfferRepository(Protocol):
+    """Coupons, the automations' targets (cooldowns, holdout, returns) and VIP spells."""
+
+    async def issue(self, coupons: Sequence[NewCoupon], now: datetime) -> int: ...
+
+    async def coupon(self, coupon_id: int) -> Coupon | None: ...
+
+    async def active_coupons(self, member_id: int, now: datetime) -> list[Coupon]: ...
+
+    async def mark_redeemed(self, coupon_id: int, now: datetime, staff_id: int | None) -> bool: ...
+
+    async def expire_coupons(self, now: datetime) -> int: ...
+
+    async def record_targets(
+        self, automation: str, campaign_id: int, targets: Sequence[tuple[int, bool]], now: datetime
+    ) -> None: ...
+
+    async def mark_returned(self, automation: str, since: datetime) -> int: ...
+
+    async def target_counts(self, automation: str) -> dict[str, int]: ...
+
+    async def sync_vip(
+        self, current: Sequence[int], now: datetime
+    ) -> tuple[list[int], list[int]]: ...
+
+
+class Segments(Protocol):
+    """Member selections computed in the database (definitions: `bot/domain/analytics.py`).
+    Each returns active members not targeted by `automation` since `cooldown_since`."""
+
+    async def lapsed(
+        self, now: datetime, *, min_days: int, k: int, automation: str, cooldown_since: datetime
+    ) -> list[int]: ...
+
+    async def vip(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        share_bp: int,
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]: ...
+
+    async def favourite_categories(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        categories: Sequence[str],
+        automation: str,
+        cooldown_since: datetime,
+    ) -> dict[int, str]: ...
+
+    async def hourly_traffic(self, since: datetime, now: datetime) -> dict[int, int]: ...
+
+    async def regulars_avoiding(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        min_purchases: int,
+        avoided_hours: Sequence[int],
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]: ...
+
+    async def member_timezones(self) -> list[str | None]: ...
+
+    async def birthdays(
+        self,
+        month_days: Sequence[str],
+        *,
+        timezone: str | None,
+        automation: str,
+        cooldown_since: datetime,
+    ) -> list[int]: ...
+
+    async def expiring_points(
+        self, after: datetime, until: datetime, *, automation: str, cooldown_since: datetime
+    ) -> dict[int, int]: ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction. `async with uow:` commits on a clean exit and rolls back on
@@ -391,6 +555,12 @@ class UnitOfWork(Protocol):
 
     @property
     def staff(self) -> StaffRepository: ...
+
+    @property
+    def offers(self) -> OfferRepository: ...
+
+    @property
+    def segments(self) -> Segments: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -100,6 +100,51 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """An offer the automations hand out as a coupon: a discount and/or bonus points."""
+
+    code: str
+    name: Localized
+    discount_bp: int = 0
+    bonus_points: int = 0
+    category: str | None = None
+    valid_days: int = 14
+
+
+AUTOMATIONS = (
+    "birthday",
+    "expiry_reminder",
+    "points_expiry",
+    "tier_recalculation",
+    "winback",
+    "vip",
+    "favourite",
+    "off_peak",
+)
+"""The automations a program file may configure (`[automations.<name>]`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Automation:
+    """One automation's settings; every automation is off unless the program file enables it."""
+
+    enabled: bool = False
+    hour: int = 10
+    """Local hour (program timezone) of the run."""
+    weekday: int | None = None
+    """0 = Monday: run weekly on that day; None: daily."""
+    offer: str | None = None
+    """Code of an `[[offers]]` item."""
+    holdout_bp: int = 0
+    cooldown_days: int = 30
+    thresholds: dict[str, int] = field(default_factory=dict)
+    """Named numbers the automation reads (min_days, k, days, share_percent, ...)."""
+
+    def threshold(self, name: str, default: int) -> int:
+        return self.thresholds.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     name: str
     currency: str = "RUB"
@@ -116,6 +161,14 @@ class Program:
     rules_text: Localized = field(default_factory=dict)
     privacy_text: Localized = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    offers: tuple[Offer, ...] = ()
+    automations: dict[str, Automation] = field(default_factory=dict)
+
+    def automation(self, name: str) -> Automation:
+        return self.automations.get(name, Automation())
+
+    def offer(self, code: str | None) -> Offer | None:
+        return next((o for o in self.offers if o.code == code), None)
 
     @property
     def earns_points(self) -> bool:

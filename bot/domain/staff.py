@@ -80,3 +80,102 @@ def short_name(first_name: str | None, last_name: str | None) -> str:
     first = (first_name or "").strip()
     initial = (last_name or "").strip()[:1]
     return f"{first} {initial}.".strip() if initial else first
+
+
+REDEMPTION_CALLBACK_PREFIX = "rdm"
+"""Callback data of the customer's buttons: `rdm:<ok|no>:<request id>`; the id alone proves
+nothing, the service checks that the presser is the request's member."""
+
+
+def redemption_callback(confirm: bool, request_id: int) -> str:
+    return f"{REDEMPTION_CALLBACK_PREFIX}:{'ok' if confirm else 'no'}:{request_id}"
+
+
+class RedemptionStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMING = "confirming"
+    """Claimed by the customer's confirmation; the ledger operation is running (or a crash
+    interrupted it: pressing Confirm again finishes it, idempotently)."""
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    """Confirmed in time, but the ledger refused (the balance changed since the request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewRedemptionRequest:
+    member_id: int
+    staff_id: int
+    points: int
+    check_amount: int
+    created_at: datetime
+    expires_at: datetime
+    staff_chat_id: int | None
+    staff_locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionRequestRecord:
+    id: int
+    member_id: int
+    member_telegram_id: int | None
+    staff_id: int
+    points: int
+    check_amount: int
+    status: RedemptionStatus
+    created_at: datetime
+    expires_at: datetime
+    staff_chat_id: int | None
+    staff_message_id: int | None
+    staff_locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionAsk:
+    """A redemption request waiting for the customer: what the staff message shows."""
+
+    request_id: int
+    member_id: int
+    display_name: str
+    points: int
+    discount: int
+    """What the points take off the check, in minor units."""
+    check_amount: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionOutcome:
+    request_id: int
+    status: RedemptionStatus
+    points: int
+    discount: int
+    balance: int | None
+    """The member's balance after a confirmed redemption."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    staff_id: int
+    name: str
+    registered: int
+    """Members who joined through the staff member's `st_` link in the period."""
+    purchases: int
+    """Purchases the staff member recorded in the period."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    since: datetime
+    until: datetime
+    rows: tuple[LeaderboardRow, ...]
+    """Every active staff member, best first: most members registered, then most purchases
+    recorded, then the longest-serving (lowest id)."""
+
+    def rank_of(self, staff_id: int) -> int | None:
+        return next((i for i, row in enumerate(self.rows, 1) if row.staff_id == staff_id), None)
+
+
+def rank_leaderboard(rows: list[LeaderboardRow]) -> tuple[LeaderboardRow, ...]:
+    return tuple(sorted(rows, key=lambda r: (-r.registered, -r.purchases, r.staff_id)))

@@ -111,7 +111,12 @@ class Certificates(LedgerCore):
             if len(wrong) >= WRONG_CODES_PER_WINDOW:
                 lifts_at = wrong[len(wrong) - WRONG_CODES_PER_WINDOW] + WRONG_CODES_WINDOW
                 retry_after = max(1, int((lifts_at - now).total_seconds()))
-                raise RateLimited("certificate-attempts", retry_after=retry_after)
+                raise RateLimited(
+                    "certificate-attempts",
+                    reason="certificate-attempts",
+                    retry_after=retry_after,
+                    retry_minutes=-(-retry_after // 60),
+                )
             canonical = normalize_code(code_text)
             certificate = (
                 None

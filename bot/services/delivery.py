@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.domain.delivery import (
     KIND_PRIORITY,
+    RATE_WINDOW,
     WEEK,
     Campaign,
+    CampaignProgress,
     CampaignStatus,
     DeliveryKind,
     DeliveryPolicy,
@@ -27,6 +30,7 @@ from bot.domain.delivery import (
     Unreachable,
     after_quiet_hours,
     backoff,
+    campaign_progress,
     frequency_cap_reached,
     in_holdout,
     zone,
@@ -121,9 +125,25 @@ class Delivery:
             await uow.outbox.set_campaign_status(campaign_id, CampaignStatus.CANCELLED)
             return await uow.outbox.cancel_campaign_rows(campaign_id)
 
-    async def progress(self, campaign_id: int | None = None) -> dict[DeliveryStatus, int]:
+    async def status_counts(self, campaign_id: int | None = None) -> dict[DeliveryStatus, int]:
+        """Rows per status, of one campaign or of the whole outbox."""
         async with self._uow() as uow:
             return await uow.outbox.status_counts(campaign_id)
+
+    async def progress(
+        self, campaign_id: int, *, rate_window: timedelta = RATE_WINDOW
+    ) -> CampaignProgress:
+        """Where a campaign stands, for the admin chat's live progress message: its rows by
+        outcome, the rate over the last `rate_window` and when, at that rate, it will be done."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if await uow.outbox.campaign(campaign_id) is None:
+                raise CampaignNotFound(campaign_id=campaign_id)
+            counts = await uow.outbox.status_counts(campaign_id)
+            done_recently, started = await uow.outbox.campaign_activity(
+                campaign_id, now - rate_window
+            )
+        return campaign_progress(counts, done_recently, started, now, rate_window)
 
     async def claim(self, limit: int) -> list[Dispatch]:
         """Take up to `limit` due messages for sending.
@@ -144,8 +164,11 @@ class Delivery:
             if not claimed:
                 return []
             marketing = [m.member_id for m in claimed if m.kind is DeliveryKind.MARKETING]
-            sent_this_week = Counter(await uow.outbox.marketing_sent_since(marketing, now - WEEK))
+            sent_this_week: Counter[int] = Counter()
+            if policy.frequency_cap_per_week > 0 and marketing:
+                sent_this_week.update(await uow.outbox.marketing_sent_since(marketing, now - WEEK))
             finished: dict[tuple[DeliveryStatus, str], list[int]] = defaultdict(list)
+            quiet: dict[datetime, list[int]] = defaultdict(list)
             dispatches: list[Dispatch] = []
             for message in claimed:
                 verdict = self._verdict(message, sent_this_week)
@@ -159,7 +182,7 @@ class Delivery:
                     else now
                 )
                 if wake > now:
-                    await uow.outbox.reschedule(message.id, wake, QUIET_HOURS, count_attempt=False)
+                    quiet[wake].append(message.id)
                     continue
                 if message.kind is DeliveryKind.MARKETING:
                     sent_this_week[message.member_id] += 1  # the cap holds within a batch too
@@ -178,6 +201,8 @@ class Delivery:
                 )
             for (status, reason), ids in finished.items():
                 await uow.outbox.finish(ids, status, reason, count_attempt=False)
+            for wake, ids in quiet.items():
+                await uow.outbox.reschedule(ids, wake, QUIET_HOURS, count_attempt=False)
         return dispatches
 
     def _verdict(
@@ -211,38 +236,38 @@ class Delivery:
         - failed (400): `failed` with Telegram's reason; never retried;
         - retry (5xx, network, timeout): back to the queue after an exponential backoff, or
           `failed` once the maximum attempts are used;
-        - postpone (429, shutdown): back to the queue, no attempt counted."""
+        - postpone (429, shutdown): back to the queue, no attempt counted.
+        Rows with the same result are written by one statement, so a batch costs a handful of
+        statements however large it is."""
         if not outcomes:
             return
         policy = self.policy
         now = self._clock.now()
+        finished: dict[tuple[DeliveryStatus, str], list[int]] = defaultdict(list)
+        later: dict[tuple[datetime, str, bool], list[int]] = defaultdict(list)
+        unreachable: list[int] = []
+        for outcome in outcomes:
+            if isinstance(outcome, Unreachable):
+                finished[DeliveryStatus.UNREACHABLE, outcome.error].append(outcome.id)
+                unreachable.append(outcome.member_id)
+            elif isinstance(outcome, Failed):
+                finished[DeliveryStatus.FAILED, outcome.error].append(outcome.id)
+            elif isinstance(outcome, Retry):
+                if outcome.attempt >= policy.max_attempts:
+                    finished[DeliveryStatus.FAILED, outcome.error].append(outcome.id)
+                else:
+                    wait = backoff(outcome.attempt, policy.backoff_base, policy.backoff_cap)
+                    later[now + wait, outcome.error, True].append(outcome.id)
+            elif isinstance(outcome, Postpone):
+                later[outcome.not_before, outcome.error, False].append(outcome.id)
         async with self._uow() as uow:
-            sent = [o.id for o in outcomes if isinstance(o, Sent)]
-            await uow.outbox.mark_sent(sent, now)
-            for outcome in outcomes:
-                if isinstance(outcome, Unreachable):
-                    await uow.outbox.finish(
-                        [outcome.id], DeliveryStatus.UNREACHABLE, outcome.error, count_attempt=True
-                    )
-                    await uow.outbox.mark_member_unreachable(outcome.member_id)
-                elif isinstance(outcome, Failed):
-                    await uow.outbox.finish(
-                        [outcome.id], DeliveryStatus.FAILED, outcome.error, count_attempt=True
-                    )
-                elif isinstance(outcome, Retry):
-                    if outcome.attempt >= policy.max_attempts:
-                        await uow.outbox.finish(
-                            [outcome.id], DeliveryStatus.FAILED, outcome.error, count_attempt=True
-                        )
-                    else:
-                        wait = backoff(outcome.attempt, policy.backoff_base, policy.backoff_cap)
-                        await uow.outbox.reschedule(
-                            outcome.id, now + wait, outcome.error, count_attempt=True
-                        )
-                elif isinstance(outcome, Postpone):
-                    await uow.outbox.reschedule(
-                        outcome.id, outcome.not_before, outcome.error, count_attempt=False
-                    )
+            await uow.outbox.mark_sent([o.id for o in outcomes if isinstance(o, Sent)], now)
+            for (status, error), ids in finished.items():
+                await uow.outbox.finish(ids, status, error, count_attempt=True)
+            for (not_before, error, count_attempt), ids in later.items():
+                await uow.outbox.reschedule(ids, not_before, error, count_attempt=count_attempt)
+            for member_id in sorted(set(unreachable)):
+                await uow.outbox.mark_member_unreachable(member_id)
 
     async def renew_lease(self, ids: Sequence[int]) -> None:
         """The sender still holds these rows (queued or being sent): keep them from looking

@@ -15,6 +15,7 @@ from bot.domain.errors import InvalidInput, MemberNotFound
 from bot.domain.ledger import LedgerEntry
 from bot.domain.lots import expiring_before
 from bot.domain.members import MemberStatus
+from bot.services.audit import Audit
 from bot.services.certificates import Certificates
 from bot.services.expiry import Expiry
 from bot.services.purchases import Purchases
@@ -58,7 +59,7 @@ class HistoryPage:
         return self.offset + len(self.entries) < self.total
 
 
-class Ledger(Purchases, Refunds, Redemptions, Rewards, Certificates, Expiry, Tiers):
+class Ledger(Purchases, Refunds, Redemptions, Rewards, Certificates, Expiry, Tiers, Audit):
     async def balance(self, member_id: int) -> BalanceView:
         """The member's balance, tier, progress to the next tier in money, and the points
         that expire within 30 days. A forgotten or unknown member is MemberNotFound."""

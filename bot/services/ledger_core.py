@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -83,6 +83,11 @@ def request_hash(request: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+def _as_dict(result: OperationResult) -> dict[str, object]:
+    # A flat dataclass: cheaper than `asdict`, which deep-copies every value.
+    return {field.name: getattr(result, field.name) for field in fields(result)}
+
+
 def check_client_key(key: str) -> str:
     """An idempotency key as a client sent it: 1..128 printable characters."""
     if not 0 < len(key) <= CLIENT_KEY_MAX_LENGTH or not key.isprintable() or key.strip() != key:
@@ -139,11 +144,14 @@ class LedgerCore:
         program: Program,
         *,
         randbytes: Callable[[int], bytes] | None = None,
+        card_secret: bytes | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._program = program
         self._randbytes = randbytes
+        self._card_secret = card_secret
+        """The key of card codes, for finding a member by the code staff or an owner typed."""
 
     # --- idempotency ------------------------------------------------------------------------
 
@@ -190,7 +198,7 @@ class LedgerCore:
                             kind=kind,
                             member_id=member_id,
                             request_hash=operation.request_hash,
-                            result=asdict(result),
+                            result=_as_dict(result),
                         ),
                         now,
                     )

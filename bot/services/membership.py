@@ -6,6 +6,7 @@ callback data and payloads never name the member acted on.
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.card_token import card_code_for, issue_card_token
-from bot.domain.errors import InvalidInput, JoinRequired, MemberNotFound, PhoneTaken
+from bot.domain.errors import InvalidInput, JoinRequired, MemberNotFound, PhoneTaken, RateLimited
 from bot.domain.joining import (
     JoinStep,
     check_own_contact,
@@ -28,6 +29,7 @@ from bot.domain.members import Member, MemberStatus, NewMember, PurchaseSummary
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import Program, RewardReason
 from bot.domain.staff import STAFF_REF_PREFIX
+from bot.services.certificates import CertificateRedemption
 from bot.services.ledger import BalanceView, Ledger
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -39,8 +41,16 @@ NOT_NOW = "not-now"
 """`InvalidInput` reason: a joining answer arrived at another step (a stale button, a lost
 conversation state)."""
 LOCALE_UNKNOWN = "locale-unknown"
+BIRTHDAY_ALREADY_SET = "birthday-already-set"
+CARD_REFRESH = "card-refresh"
+"""`RateLimited` reason: a card asked for again within CARD_INTERVAL."""
 CODE_ATTEMPTS = 3
 HISTORY_PAGE_SIZE = 10
+CARD_INTERVAL = timedelta(seconds=10)
+"""At most one card (QR token) per member in this interval: each one is a PNG rendered and
+uploaded, and a tapping loop on Refresh should not turn into a flood of photos."""
+CARD_MEMORY = 10_000
+"""How many members' last card times a process remembers (oldest forgotten first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,9 @@ class Card:
     code: str
     """The 10-digit code typed at the till when the camera fails."""
     valid_for: timedelta
+    display_name: str
+    tier_code: str
+    balance: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,9 @@ class Membership:
         self._card_secret = card_secret
         self._card_ttl = card_ttl
         self._locales = locales
+        # Card issue times per member, for CARD_INTERVAL. Kept in the process: with several
+        # workers a member gets at most one card per interval per worker, still a bound.
+        self._last_cards: dict[int, datetime] = {}
 
     # --- opening and joining ----------------------------------------------------------------
 
@@ -275,22 +291,47 @@ class Membership:
             member = await uow.members.by_telegram_id(telegram_id)
             return member.locale if member else None
 
-    async def choose_language(self, telegram_id: int, locale: str) -> Progress:
-        """The member's language, one of the supported locales."""
+    async def choose_language(self, telegram_id: int, locale: str) -> Progress | None:
+        """The member's language, one of the supported locales. A stranger (no member yet)
+        gets None and nothing is stored: the caller keeps the choice for their `open`."""
         if locale not in self._locales:
             raise InvalidInput("locale", reason=LOCALE_UNKNOWN)
         async with self._uow() as uow:
-            member = await _known(uow, telegram_id)
+            member = await uow.members.by_telegram_id(telegram_id)
+            if member is None:
+                return None
             await uow.members.set_locale(member.id, locale)
             member = await _known(uow, telegram_id)
             return Progress(member, join_step(member))
 
     async def card(self, telegram_id: int) -> Card:
-        """A fresh QR token (valid for the card TTL) and the card code of an active member."""
+        """A fresh QR token (valid for the card TTL), the card code, name, tier and balance of
+        an active member.
+
+        - at most one card per CARD_INTERVAL per member (`RateLimited`, reason
+          `card-refresh`, with `seconds` to wait); a refused request issues nothing.
+        """
         async with self._uow() as uow:
             member = await _active(uow, telegram_id)
-        token = issue_card_token(member.id, self._clock.now(), self._card_secret)
-        return Card(token, member.card_code, self._card_ttl)
+        now = self._clock.now()
+        last = self._last_cards.get(member.id)
+        if last is not None and now - last < CARD_INTERVAL:
+            wait = CARD_INTERVAL - (now - last)
+            seconds = math.ceil(wait.total_seconds())
+            raise RateLimited("card", reason=CARD_REFRESH, seconds=seconds)
+        self._last_cards.pop(member.id, None)
+        self._last_cards[member.id] = now
+        if len(self._last_cards) > CARD_MEMORY:
+            del self._last_cards[next(iter(self._last_cards))]
+        token = issue_card_token(member.id, now, self._card_secret)
+        return Card(
+            token,
+            member.card_code,
+            self._card_ttl,
+            member.display_name,
+            member.tier_code,
+            member.balance,
+        )
 
     async def balance(self, telegram_id: int) -> BalanceView:
         """The active member's balance, tier, progress and points expiring soon (the ledger's
@@ -313,12 +354,39 @@ class Membership:
             )
         return History(found.entries, page, pages)
 
+    async def redeem_certificate(self, telegram_id: int, code_text: str) -> CertificateRedemption:
+        """The active member types a gift certificate's code: the ledger's
+        `redeem_certificate` (wrong, used and expired codes, the rate limit)."""
+        member = await self.member(telegram_id)
+        return await self._ledger.redeem_certificate(member.id, code_text)
+
     async def set_marketing(self, telegram_id: int, opt_in: bool) -> Member:
         """Offers and campaigns on or off; service messages (receipts, confirmations) are sent
         either way."""
         async with self._uow() as uow:
             member = await _active(uow, telegram_id)
             await uow.members.set_marketing_opt_in(member.id, opt_in)
+            return await _known(uow, telegram_id)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        """The user blocked the bot (False) or unblocked it (True): the outbox skips an
+        unreachable member. False when the user is no member (a stranger or forgotten); a
+        forgotten member stays unreachable because their Telegram id is erased."""
+        async with self._uow() as uow:
+            return await uow.members.set_reachable(telegram_id, reachable)
+
+    async def set_birthday(self, telegram_id: int, text: str) -> Member:
+        """The birthday from the settings, for an active member who skipped it when joining.
+
+        - validated like the joining answer (`parse_birthday`);
+        - only once: a set birthday is not changed by the member (birthday gifts would
+          otherwise be collected more than once a year), `InvalidInput` `birthday-already-set`.
+        """
+        birthday = parse_birthday(text, self._today())
+        async with self._uow() as uow:
+            member = await _active(uow, telegram_id)
+            if not await uow.members.set_birthday(member.id, birthday):
+                raise InvalidInput("birthday", reason=BIRTHDAY_ALREADY_SET)
             return await _known(uow, telegram_id)
 
     async def member(self, telegram_id: int) -> Member:

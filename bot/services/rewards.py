@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.errors import InvalidInput, MemberNotFound
+from bot.domain.card_token import member_id_from_card_code, parse_card_code
+from bot.domain.errors import DomainError, InvalidInput, MemberNotFound
+from bot.domain.joining import normalize_phone
 from bot.domain.ledger import EntryReason, reward_entry_reason
 from bot.domain.ledger_records import Account, LedgerActor
 from bot.domain.members import MemberStatus
@@ -128,3 +130,38 @@ class Rewards(LedgerCore):
         return await self._once(
             "adjustment", idempotency_key, request, member_id, run, AdjustmentResult
         )
+
+    async def adjust_member(
+        self,
+        actor: LedgerActor,
+        lookup: str,
+        points: int,
+        note: str,
+        idempotency_key: str,
+    ) -> AdjustmentResult:
+        """`adjust` for the member an owner names by card code or phone, as typed.
+
+        - owners only, checked before the member is looked up (nobody else learns who is a
+          member);
+        - the card code is read like at the till (spaces and dashes ignored, the check digit
+          verified), a phone is normalized like a shared contact; an unknown, malformed or
+          forgotten member is MemberNotFound.
+        """
+        require_owner(actor, "adjust")
+        member_id = await self._find_member(lookup)
+        return await self.adjust(actor, member_id, points, note, idempotency_key)
+
+    async def _find_member(self, lookup: str) -> int:
+        async with self._uow() as uow:
+            member_id: int | None
+            if parse_card_code(lookup) is not None and self._card_secret is not None:
+                member_id = member_id_from_card_code(lookup, self._card_secret)
+            else:
+                try:
+                    member_id = await uow.members.phone_owner(normalize_phone(lookup))
+                except DomainError:
+                    member_id = None
+            account = await uow.ledger.account(member_id) if member_id else None
+        if account is None or account.status is MemberStatus.FORGOTTEN:
+            raise MemberNotFound("member-not-found")
+        return account.member_id

@@ -39,9 +39,13 @@ error-stale-button = This button is out of date. Open the menu again.
 ## Card
 
 card-caption =
-    Show this QR code at the till. It is valid for { $minutes } min; then press “Refresh”.
+    <b>{ $name }</b>
+    { $status }
     Card code: <b>{ $code }</b>
+    Show this QR code at the till. It is valid for { $minutes } min; then press “Refresh”.
     { $link }
+card-status = Balance: { $points }
+card-status-tier = Tier: { $tier } · balance: { $points }
 card-refresh = 🔄 Refresh
 
 ## Settings
@@ -59,6 +63,9 @@ settings-marketing-off = We will not send you offers and promotions any more. Me
 settings-marketing-on = We will send you offers and promotions.
 settings-export = 📦 Export my data
 settings-forget = 🗑 Delete my data
+settings-birthday = 🎂 Add my birthday
+settings-ask-birthday = Send your birthday as DD.MM.YYYY, for example 24.05.1990. It cannot be changed later.
+settings-birthday-saved = Your birthday is saved: { $date }.
 language-choose = Choose a language:
 language-changed = Language: English.
 export-caption = Everything the program keeps about you: your profile, point movements and purchases.
@@ -107,3 +114,5 @@ error-invalid-input-birthday-in-future = That date has not come yet. Please chec
 error-invalid-input-birthday-too-old = The birth year must be { NUMBER($min_year, useGrouping: 0) } or later.
 error-invalid-input-not-now = This step is already done. Send /start to continue.
 error-invalid-input-locale-unknown = This language is not supported.
+error-invalid-input-birthday-already-set = Your birthday is already set. To correct it, please ask a staff member.
+error-rate-limited-card-refresh = You can get a new QR code in { $seconds } s.

@@ -34,7 +34,13 @@ till-summary = Please check:
     Category: { $category }
     Receipt: { $receipt }
 till-recorded = Purchase of { $amount } recorded. Earned: { $points }. Customer's balance: { $balance }.
-receipt-purchase = Thank you for your purchase of { $amount_money }! Points earned: { $earned }. Balance: { $balance }.
+receipt-purchase = Thank you for your purchase of { $amount_money }! Points earned: { $earned }. Balance: { $balance }.{ $upgraded ->
+        [yes] {"\u000A"}🎉 You are now { $new_tier }!
+       *[no] {""}
+    }{ $has_next ->
+        [yes] {"\u000A"}{ $to_next_money } more to { $next_tier }.
+       *[no] {""}
+    }
 error-permission-denied-not-staff = This command is for staff.
 error-card-token-invalid = This QR code is not valid.
 error-card-token-expired = The QR code has expired. Ask the customer to refresh their card in the bot.

@@ -39,9 +39,13 @@ error-stale-button = Эта кнопка устарела. Откройте ме
 ## Card
 
 card-caption =
-    Покажите этот QR-код на кассе. Он действует { $minutes } мин.; потом нажмите «Обновить».
+    <b>{ $name }</b>
+    { $status }
     Код карты: <b>{ $code }</b>
+    Покажите этот QR-код на кассе. Он действует { $minutes } мин.; потом нажмите «Обновить».
     { $link }
+card-status = Баланс: { $points }
+card-status-tier = Уровень: { $tier } · баланс: { $points }
 card-refresh = 🔄 Обновить
 
 ## Settings
@@ -59,6 +63,9 @@ settings-marketing-off = Больше не будем присылать пре�
 settings-marketing-on = Будем присылать предложения и акции.
 settings-export = 📦 Выгрузить мои данные
 settings-forget = 🗑 Удалить мои данные
+settings-birthday = 🎂 Указать дату рождения
+settings-ask-birthday = Напишите дату рождения как ДД.ММ.ГГГГ, например 24.05.1990. Изменить её потом будет нельзя.
+settings-birthday-saved = Дата рождения сохранена: { $date }.
 language-choose = Выберите язык:
 language-changed = Язык: русский.
 export-caption = Все данные, которые программа хранит о вас: профиль, движения баллов и покупки.
@@ -107,3 +114,5 @@ error-invalid-input-birthday-in-future = Эта дата ещё не насту�
 error-invalid-input-birthday-too-old = Год рождения должен быть не раньше { NUMBER($min_year, useGrouping: 0) }.
 error-invalid-input-not-now = Этот шаг уже пройден. Отправьте /start, чтобы продолжить.
 error-invalid-input-locale-unknown = Такой язык не поддерживается.
+error-invalid-input-birthday-already-set = Дата рождения уже указана. Чтобы исправить её, обратитесь к сотруднику.
+error-rate-limited-card-refresh = Новый QR-код можно получить через { $seconds } с.

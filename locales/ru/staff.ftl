@@ -34,7 +34,13 @@ till-summary = Проверьте:
     Категория: { $category }
     Чек: { $receipt }
 till-recorded = Покупка на { $amount } записана. Начислено: { $points }. Баланс клиента: { $balance }.
-receipt-purchase = Спасибо за покупку на { $amount_money }! Начислено баллов: { $earned }. Баланс: { $balance }.
+receipt-purchase = Спасибо за покупку на { $amount_money }! Начислено баллов: { $earned }. Баланс: { $balance }.{ $upgraded ->
+        [yes] {"\u000A"}🎉 Теперь у вас уровень «{ $new_tier }»!
+       *[no] {""}
+    }{ $has_next ->
+        [yes] {"\u000A"}До уровня «{ $next_tier }» осталось { $to_next_money }.
+       *[no] {""}
+    }
 error-permission-denied-not-staff = Эта команда — для сотрудников.
 error-card-token-invalid = Этот QR-код недействителен.
 error-card-token-expired = QR-код устарел. Попросите клиента обновить карту в боте.

@@ -3,10 +3,20 @@ certificates. Rows in, domain dataclasses out; they never commit.
 
 A unique violation on an idempotency key (or a certificate digest) becomes `KeyTaken`; any other
 integrity error (a foreign key, say) is left as it is.
+
+The statements every accrual sends (the member lock, the idempotency lookup, the guarded balance
+update, the purchase, entry, lot and operation inserts, the tier spend) are plain SQL: building
+them with tortoise's query builder cost more CPU than the database spent on them
+(docs/PERFORMANCE.md, Ledger), and `UPDATE ... RETURNING` saves the balance's re-read. Both
+dialects take the same SQL but for the placeholders (`?` here, `$n` on PostgreSQL) and the row
+lock, which SQLite does not have. Datetimes go in as they do through tortoise (SQLite: the
+adapter tortoise registers, ISO text; PostgreSQL: timestamptz).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,8 +32,9 @@ from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import Outlet
 from bot.adapters.db.models.ledger import LedgerEntry as EntryRow
 from bot.adapters.db.models.ledger import PointLot, Purchase, Refund, TierChange
-from bot.adapters.db.models.ledger_ops import LedgerOperation, LotMovement
+from bot.adapters.db.models.ledger_ops import LotMovement
 from bot.domain.ledger import ActorType, EntryReason, LedgerEntry
+from bot.domain.ledger_audit import AuditBatch, AuditedEntry, AuditedLot
 from bot.domain.ledger_records import (
     Account,
     CertificateRecord,
@@ -61,6 +72,40 @@ async def _create_unique(connection: Any, model: type[Model], **values: Any) -> 
         if _is_unique_violation(exc):
             raise KeyTaken(model.__name__) from exc
         raise
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class _Sql:
+    """Plain statements on the unit of work's connection, in its dialect."""
+
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+        self.postgres = connection.capabilities.dialect == "postgres"
+
+    def _text(self, query: str) -> str:
+        if not self.postgres:
+            return query
+        numbers = iter(range(1, query.count("?") + 1))
+        return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", query)
+
+    async def rows(self, query: str, *values: Any) -> list[dict[str, Any]]:
+        return list(await self._db.execute_query_dict(self._text(query), list(values)))
+
+    async def insert(self, query: str, *values: Any) -> int:
+        """An INSERT ... RETURNING id; KeyTaken on a unique violation."""
+        try:
+            [row] = await self.rows(query + " RETURNING id", *values)
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise KeyTaken(query.split()[2]) from exc
+            raise
+        return int(row["id"])
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _entry(row: EntryRow) -> LedgerEntry:
@@ -118,6 +163,7 @@ def _account(row: MemberRow) -> Account:
 class TortoiseLedgerRepository:
     def __init__(self, connection: Any) -> None:
         self._db = connection
+        self._sql = _Sql(connection)
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -125,30 +171,34 @@ class TortoiseLedgerRepository:
         # FOR NO KEY UPDATE: blocks other ledger writers of this member until commit, but not
         # inserts elsewhere that only reference the member (outbox rows, scans). SQLite has no
         # row locks; tortoise serializes its transactions on its single connection instead.
-        row = (
-            await MemberRow.filter(id=member_id)
-            .using_db(self._db)
-            .select_for_update(no_key=True)
-            .only(*_ACCOUNT_FIELDS)
-            .first()
+        lock = " FOR NO KEY UPDATE" if self._sql.postgres else ""
+        rows = await self._sql.rows(
+            f"SELECT id, status, balance, tier_code FROM members WHERE id = ?{lock}", member_id
         )
-        return _account(row) if row else None
+        if not rows:
+            return None
+        row = rows[0]
+        return Account(
+            member_id=int(row["id"]),
+            status=MemberStatus(row["status"]),
+            balance=int(row["balance"]),
+            tier_code=str(row["tier_code"]),
+        )
 
     async def account(self, member_id: int) -> Account | None:
         row = await MemberRow.filter(id=member_id).using_db(self._db).only(*_ACCOUNT_FIELDS).first()
         return _account(row) if row else None
 
     async def change_balance(self, member_id: int, delta: int, *, floor: int | None) -> int | None:
-        # UPDATE members SET balance = balance + :delta
-        #  WHERE id = :id AND balance >= :floor - :delta
-        query = MemberRow.filter(id=member_id)
+        # One statement: the guard and the new balance (no re-read).
+        guard, values = ("", [delta, member_id])
         if floor is not None:
-            query = query.filter(balance__gte=floor - delta)
-        changed = await query.using_db(self._db).update(balance=F("balance") + delta)
-        if not changed:
-            return None
-        row = await MemberRow.filter(id=member_id).using_db(self._db).only("id", "balance").get()
-        return int(row.balance)
+            guard, values = (" AND balance >= ?", [*values, floor - delta])
+        rows = await self._sql.rows(
+            f"UPDATE members SET balance = balance + ? WHERE id = ?{guard} RETURNING balance",
+            *values,
+        )
+        return int(rows[0]["balance"]) if rows else None
 
     async def set_tier(self, member_id: int, tier_code: str) -> None:
         await MemberRow.filter(id=member_id).using_db(self._db).update(tier_code=tier_code)
@@ -176,21 +226,34 @@ class TortoiseLedgerRepository:
     # --- entries ------------------------------------------------------------------------------
 
     async def add_entry(self, entry: NewEntry) -> LedgerEntry:
-        row = await _create_unique(
-            self._db,
-            EntryRow,
+        entry_id = await self._sql.insert(
+            "INSERT INTO ledger_entries (member_id, amount, reason, actor_type, actor_id, "
+            "idempotency_key, balance_after, purchase_id, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            entry.member_id,
+            entry.amount,
+            entry.reason.value,
+            entry.actor.type.value,
+            entry.actor.id,
+            entry.idempotency_key,
+            entry.balance_after,
+            entry.purchase_id,
+            entry.note,
+            entry.created_at,
+        )
+        return LedgerEntry(
+            id=entry_id,
             member_id=entry.member_id,
             amount=entry.amount,
-            reason=entry.reason.value,
-            actor_type=entry.actor.type.value,
-            actor_id=entry.actor.id,
+            reason=entry.reason,
             idempotency_key=entry.idempotency_key,
             balance_after=entry.balance_after,
-            purchase_id=entry.purchase_id,
-            note=entry.note,
             created_at=entry.created_at,
+            actor_type=entry.actor.type,
+            actor_id=entry.actor.id,
+            note=entry.note,
+            purchase_id=entry.purchase_id,
         )
-        return _entry(row)
 
     async def entries(self, member_id: int, offset: int, limit: int) -> list[LedgerEntry]:
         rows = (
@@ -219,16 +282,19 @@ class TortoiseLedgerRepository:
         earned_at: datetime,
         expires_at: datetime | None,
     ) -> Lot:
-        row = await PointLot.create(
-            using_db=self._db,
-            member_id=member_id,
-            entry_id=entry_id,
-            amount=points,
-            remaining=points,
-            earned_at=earned_at,
-            expires_at=expires_at,
+        lot_id = await self._sql.insert(
+            "INSERT INTO point_lots (member_id, entry_id, amount, remaining, earned_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            member_id,
+            entry_id,
+            points,
+            points,
+            earned_at,
+            expires_at,
         )
-        return _lot(row)
+        return Lot(
+            id=lot_id, amount=points, remaining=points, earned_at=earned_at, expires_at=expires_at
+        )
 
     async def open_lots(self, member_id: int) -> list[Lot]:
         rows = await PointLot.filter(member_id=member_id, remaining__gt=0).using_db(self._db)
@@ -285,55 +351,122 @@ class TortoiseLedgerRepository:
         )
         return [int(member_id) for member_id in rows]
 
+    # --- audit -------------------------------------------------------------------------------
+
+    async def audit_batch(self, after_member_id: int, limit: int) -> AuditBatch:
+        ids = (
+            await MemberRow.filter(id__gt=after_member_id)
+            .using_db(self._db)
+            .order_by("id")
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+        return await self.audit_members([int(i) for i in ids])  # type: ignore[call-overload]
+
+    async def audit_members(self, member_ids: Sequence[int]) -> AuditBatch:
+        if not member_ids:
+            return AuditBatch({}, (), ())
+        ids = list(member_ids)
+        balances = (
+            await MemberRow.filter(id__in=ids).using_db(self._db).values_list("id", "balance")
+        )
+        entries = (
+            await EntryRow.filter(member_id__in=ids)
+            .using_db(self._db)
+            .values_list("id", "member_id", "amount", "balance_after")
+        )
+        lots = (
+            await PointLot.filter(member_id__in=ids)
+            .using_db(self._db)
+            .values_list("id", "member_id", "amount", "remaining")
+        )
+        moved_rows = (
+            await LotMovement.filter(lot__member_id__in=ids)
+            .using_db(self._db)
+            .annotate(moved=Sum("points"))
+            .group_by("lot_id")
+            .values_list("lot_id", "moved")
+        )
+        moved = {int(lot_id): int(points or 0) for lot_id, points in moved_rows}
+        return AuditBatch(
+            balances={int(member_id): int(balance) for member_id, balance in balances},
+            entries=[
+                AuditedEntry(int(i), int(m), int(amount), int(after))
+                for i, m, amount, after in entries
+            ],
+            lots=[
+                AuditedLot(int(i), int(m), int(amount), int(remaining), moved.get(int(i), 0))
+                for i, m, amount, remaining in lots
+            ],
+        )
+
     # --- idempotent operations ----------------------------------------------------------------
 
     async def operation(self, key: str) -> StoredOperation | None:
-        row = await LedgerOperation.filter(key=key).using_db(self._db).first()
-        if row is None:
+        rows = await self._sql.rows(
+            "SELECT key, kind, member_id, request_hash, result FROM ledger_operations "
+            "WHERE key = ?",
+            key,
+        )
+        if not rows:
             return None
+        row = rows[0]
         return StoredOperation(
-            key=row.key,
-            kind=row.kind,
-            member_id=row.member_id,  # type: ignore[attr-defined]
-            request_hash=row.request_hash,
-            result=dict(row.result),
+            key=row["key"],
+            kind=row["kind"],
+            member_id=int(row["member_id"]),
+            request_hash=row["request_hash"],
+            result=dict(_json(row["result"])),
         )
 
     async def add_operation(self, operation: StoredOperation, now: datetime) -> None:
-        await _create_unique(
-            self._db,
-            LedgerOperation,
-            key=operation.key,
-            kind=operation.kind,
-            member_id=operation.member_id,
-            request_hash=operation.request_hash,
-            result=dict(operation.result),
-            created_at=now,
+        await self._sql.insert(
+            "INSERT INTO ledger_operations (key, kind, member_id, request_hash, result, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            operation.key,
+            operation.kind,
+            operation.member_id,
+            operation.request_hash,
+            json.dumps(dict(operation.result), separators=(",", ":")),
+            now,
         )
 
 
 class TortoisePurchaseRepository:
     def __init__(self, connection: Any) -> None:
         self._db = connection
+        self._sql = _Sql(connection)
 
     async def add(self, purchase: NewPurchase) -> PurchaseRecord:
-        row = await _create_unique(
-            self._db,
-            Purchase,
+        purchase_id = await self._sql.insert(
+            "INSERT INTO purchases (member_id, outlet_id, staff_id, amount, points_used, "
+            "points_earned, category, receipt_no, channel, idempotency_key, request_hash, "
+            "refunded_amount, points_earned_reversed, points_used_returned, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)",
+            purchase.member_id,
+            purchase.outlet_id,
+            purchase.staff_id,
+            purchase.amount,
+            purchase.points_used,
+            purchase.points_earned,
+            purchase.category,
+            purchase.receipt_no,
+            purchase.channel,
+            purchase.idempotency_key,
+            purchase.request_hash,
+            purchase.created_at,
+        )
+        return PurchaseRecord(
+            id=purchase_id,
             member_id=purchase.member_id,
-            outlet_id=purchase.outlet_id,
-            staff_id=purchase.staff_id,
             amount=purchase.amount,
             points_used=purchase.points_used,
             points_earned=purchase.points_earned,
-            category=purchase.category,
-            receipt_no=purchase.receipt_no,
-            channel=purchase.channel,
-            idempotency_key=purchase.idempotency_key,
-            request_hash=purchase.request_hash,
+            refunded_amount=0,
+            points_earned_reversed=0,
+            points_used_returned=0,
             created_at=purchase.created_at,
         )
-        return _purchase(row)
 
     async def get(self, purchase_id: int) -> PurchaseRecord | None:
         row = await Purchase.filter(id=purchase_id).using_db(self._db).first()
@@ -367,15 +500,13 @@ class TortoisePurchaseRepository:
         )
 
     async def spend_since(self, member_id: int, since: datetime) -> int:
-        rows = (
-            await Purchase.filter(member_id=member_id, created_at__gte=since)
-            .using_db(self._db)
-            .annotate(bought=Sum("amount"), refunded=Sum("refunded_amount"))
-            .values("bought", "refunded")
+        rows = await self._sql.rows(
+            "SELECT COALESCE(SUM(amount - refunded_amount), 0) AS spend FROM purchases "
+            "WHERE member_id = ? AND created_at >= ?",
+            member_id,
+            since,
         )
-        if not rows or rows[0]["bought"] is None:
-            return 0
-        return int(rows[0]["bought"]) - int(rows[0]["refunded"] or 0)
+        return int(rows[0]["spend"])
 
     async def spend_by_member(self, since: datetime) -> dict[int, int]:
         rows = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,11 @@ from bot.domain.delivery import (
 )
 
 MAX_ERROR = 500
+_FINISHED_UNSENT = [
+    DeliveryStatus.FAILED.value,
+    DeliveryStatus.UNREACHABLE.value,
+    DeliveryStatus.SKIPPED.value,
+]
 
 
 def _campaign(row: CampaignRow) -> Campaign:
@@ -52,12 +58,38 @@ def _buttons_to_json(content: MessageContent) -> list[list[dict[str, str]]] | No
     ]
 
 
-def _content(row: OutboxRow) -> MessageContent:
+_CLAIM_FIELDS = (
+    "id",
+    "kind",
+    "member_id",
+    "campaign_id",
+    "content_key",
+    "content_vars",
+    "photo",
+    "buttons",
+    "priority",
+    "status",
+    "attempts",
+)
+_RECIPIENT_FIELDS = ("id", "telegram_id", "locale", "timezone", "marketing_opt_in", "reachable")
+
+
+def _json(value: Any) -> Any:
+    # `.values()` hands JSON columns back decoded on some backends, as text on others.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _content_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["content_key"], str(row["content_vars"]), row["photo"], str(row["buttons"]))
+
+
+def _content(row: dict[str, Any]) -> MessageContent:
     buttons = tuple(
         tuple(Button(b["text"], b.get("callback_data"), b.get("url")) for b in line)
-        for line in (row.buttons or [])
+        for line in (_json(row["buttons"]) or [])
     )
-    return MessageContent(row.content_key, dict(row.content_vars or {}), row.photo, buttons)
+    variables = _json(row["content_vars"]) or {}
+    return MessageContent(row["content_key"], dict(variables), row["photo"], buttons)
 
 
 def _content_fields(content: MessageContent) -> dict[str, Any]:
@@ -147,17 +179,20 @@ class TortoiseOutbox:
         )
         # FOR UPDATE SKIP LOCKED on PostgreSQL: concurrent senders each take different rows and
         # never wait for one another. SQLite ignores it (one writer; a single sender there).
+        # Plain values, not model instances: a claim takes up to 2000 rows in paid mode, and
+        # building models for them would cost the sender's event loop more than sending them.
         rows = (
             await OutboxRow.filter(due)
             .select_for_update(skip_locked=True)
             .order_by("priority", "next_attempt_at", "id")
             .limit(limit)
             .using_db(self._db)
+            .values(*_CLAIM_FIELDS)
         )
         if not rows:
             return []
-        ids = [row.id for row in rows]
-        stale = [row.id for row in rows if row.status == DeliveryStatus.SENDING.value]
+        ids = [row["id"] for row in rows]
+        stale = {row["id"] for row in rows if row["status"] == DeliveryStatus.SENDING.value}
         await (
             OutboxRow.filter(id__in=ids)
             .using_db(self._db)
@@ -167,44 +202,55 @@ class TortoiseOutbox:
             # A sender died holding these: that try counts, so a row that kills every sender
             # that takes it still runs out of attempts.
             await (
-                OutboxRow.filter(id__in=stale)
+                OutboxRow.filter(id__in=list(stale))
                 .using_db(self._db)
                 .update(attempts=F("attempts") + 1, last_error="lease expired")
             )
         members = {
-            m.id: m
-            for m in await MemberRow.filter(id__in={row.member_id for row in rows}).using_db(
-                self._db
-            )
+            m["id"]: m
+            for m in await MemberRow.filter(id__in={row["member_id"] for row in rows})
+            .using_db(self._db)
+            .values(*_RECIPIENT_FIELDS)
         }
-        campaign_ids = {row.campaign_id for row in rows if row.campaign_id is not None}
-        campaigns = {
-            c.id: CampaignStatus(c.status)
-            for c in await CampaignRow.filter(id__in=campaign_ids).using_db(self._db)
-        }
+        campaign_ids = {row["campaign_id"] for row in rows if row["campaign_id"] is not None}
+        campaigns = (
+            {
+                c["id"]: CampaignStatus(c["status"])
+                for c in await CampaignRow.filter(id__in=campaign_ids)
+                .using_db(self._db)
+                .values("id", "status")
+            }
+            if campaign_ids
+            else {}
+        )
+        contents: dict[tuple[Any, ...], MessageContent] = {}  # a campaign's rows share one
         claimed = []
         for row in rows:
-            member = members[row.member_id]
+            member = members[row["member_id"]]
             recipient = Recipient(
-                member_id=member.id,
-                telegram_id=member.telegram_id,
-                locale=member.locale,
-                timezone=member.timezone,
-                marketing_opt_in=member.marketing_opt_in,
-                reachable=member.reachable,
+                member_id=member["id"],
+                telegram_id=member["telegram_id"],
+                locale=member["locale"],
+                timezone=member["timezone"],
+                marketing_opt_in=member["marketing_opt_in"],
+                reachable=member["reachable"],
             )
+            key = _content_key(row)
+            content = contents.get(key)
+            if content is None:
+                content = contents[key] = _content(row)
             claimed.append(
                 OutboxMessage(
-                    id=row.id,
-                    kind=DeliveryKind(row.kind),
-                    member_id=row.member_id,
-                    campaign_id=row.campaign_id,
-                    content=_content(row),
-                    priority=row.priority,
-                    attempts=row.attempts + (1 if row.id in stale else 0),
+                    id=row["id"],
+                    kind=DeliveryKind(row["kind"]),
+                    member_id=row["member_id"],
+                    campaign_id=row["campaign_id"],
+                    content=content,
+                    priority=row["priority"],
+                    attempts=row["attempts"] + (1 if row["id"] in stale else 0),
                     recipient=recipient,
-                    campaign_status=campaigns.get(row.campaign_id)
-                    if row.campaign_id is not None
+                    campaign_status=campaigns.get(row["campaign_id"])
+                    if row["campaign_id"] is not None
                     else None,
                 )
             )
@@ -263,8 +309,10 @@ class TortoiseOutbox:
         await OutboxRow.filter(id__in=list(ids)).using_db(self._db).update(**values)
 
     async def reschedule(
-        self, message_id: int, not_before: datetime, error: str | None, count_attempt: bool
+        self, ids: Sequence[int], not_before: datetime, error: str | None, count_attempt: bool
     ) -> None:
+        if not ids:
+            return
         values: dict[str, Any] = {
             "status": DeliveryStatus.PENDING.value,
             "next_attempt_at": not_before,
@@ -273,7 +321,7 @@ class TortoiseOutbox:
         }
         if count_attempt:
             values["attempts"] = F("attempts") + 1
-        await OutboxRow.filter(id=message_id).using_db(self._db).update(**values)
+        await OutboxRow.filter(id__in=list(ids)).using_db(self._db).update(**values)
 
     async def mark_member_unreachable(self, member_id: int) -> None:
         await MemberRow.filter(id=member_id).using_db(self._db).update(reachable=False)
@@ -291,6 +339,24 @@ class TortoiseOutbox:
             query = query.filter(campaign_id=campaign_id)
         rows = await query.annotate(count=Count("id")).group_by("status").values("status", "count")
         return {DeliveryStatus(row["status"]): int(row["count"]) for row in rows}
+
+    async def campaign_activity(
+        self, campaign_id: int, since: datetime
+    ) -> tuple[int, datetime | None]:
+        rows = OutboxRow.filter(campaign_id=campaign_id).using_db(self._db)
+        # A sent row finished at sent_at; a failed, unreachable or skipped one within moments of
+        # its claim (claimed_at stays set).
+        finished = await rows.filter(
+            Q(status=DeliveryStatus.SENT.value, sent_at__gte=since)
+            | Q(status__in=_FINISHED_UNSENT, claimed_at__gte=since)
+        ).count()
+        first = (
+            await rows.filter(claimed_at__not_isnull=True)
+            .order_by("claimed_at")
+            .first()
+            .values_list("claimed_at", flat=True)
+        )
+        return finished, first  # type: ignore[return-value]
 
     # photos
 

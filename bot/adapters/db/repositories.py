@@ -141,6 +141,20 @@ class TortoiseMemberRepository:
     async def set_marketing_opt_in(self, member_id: int, opt_in: bool) -> None:
         await MemberRow.filter(id=member_id).using_db(self._db).update(marketing_opt_in=opt_in)
 
+    async def set_birthday(self, member_id: int, birthday: date) -> bool:
+        updated = await (
+            MemberRow.filter(id=member_id, birthday__isnull=True)
+            .using_db(self._db)
+            .update(birthday=birthday)
+        )
+        return bool(updated)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        updated = await (
+            MemberRow.filter(telegram_id=telegram_id).using_db(self._db).update(reachable=reachable)
+        )
+        return bool(updated)
+
     async def forget(self, member_id: int, now: datetime) -> None:
         await (
             MemberRow.filter(id=member_id)

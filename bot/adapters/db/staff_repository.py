@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
+from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import Staff as StaffRow
-from bot.adapters.db.models.staff import AuditEntry, CardScan, StaffInvite
+from bot.adapters.db.models.ledger import Purchase
+from bot.adapters.db.models.staff import AuditEntry, CardScan, RedemptionRequest, StaffInvite
 from bot.adapters.db.repositories import insert_or_skip
-from bot.domain.staff import Actor, StaffMember, StaffRole
+from bot.domain.staff import (
+    Actor,
+    LeaderboardRow,
+    NewRedemptionRequest,
+    RedemptionRequestRecord,
+    RedemptionStatus,
+    StaffMember,
+    StaffRole,
+)
 
 
 def staff_from_row(row: StaffRow) -> StaffMember:
@@ -164,3 +176,121 @@ class TortoiseStaffRepository:
             .using_db(self._db)
             .count()
         )
+
+    async def count_purchases_by_staff(self, staff_id: int, since: datetime) -> int:
+        query = Purchase.filter(staff_id=staff_id, created_at__gte=since).using_db(self._db)
+        return int(await query.count())
+
+    async def count_purchases_of_member(self, member_id: int, since: datetime) -> int:
+        query = Purchase.filter(member_id=member_id, created_at__gte=since).using_db(self._db)
+        return int(await query.count())
+
+    async def add_redemption_request(self, request: NewRedemptionRequest) -> int:
+        row = await RedemptionRequest.create(
+            using_db=self._db,
+            member_id=request.member_id,
+            staff_id=request.staff_id,
+            points=request.points,
+            check_amount=request.check_amount,
+            status=RedemptionStatus.PENDING.value,
+            created_at=request.created_at,
+            expires_at=request.expires_at,
+            staff_chat_id=request.staff_chat_id,
+            staff_locale=request.staff_locale,
+        )
+        return int(row.id)
+
+    async def set_redemption_message(self, request_id: int, message_id: int) -> None:
+        await (
+            RedemptionRequest.filter(id=request_id)
+            .using_db(self._db)
+            .update(staff_message_id=message_id)
+        )
+
+    async def redemption_request(self, request_id: int) -> RedemptionRequestRecord | None:
+        row = (
+            await RedemptionRequest.filter(id=request_id)
+            .using_db(self._db)
+            .select_related("member")
+            .first()
+        )
+        return _request_from_row(row) if row else None
+
+    async def move_redemption(
+        self,
+        request_id: int,
+        from_statuses: Sequence[RedemptionStatus],
+        to_status: RedemptionStatus,
+        now: datetime,
+    ) -> bool:
+        changed = (
+            await RedemptionRequest.filter(
+                id=request_id, status__in=[s.value for s in from_statuses]
+            )
+            .using_db(self._db)
+            .update(status=to_status.value, decided_at=now)
+        )
+        return bool(changed)
+
+    async def overdue_redemption_requests(
+        self, now: datetime, limit: int
+    ) -> list[RedemptionRequestRecord]:
+        rows = (
+            await RedemptionRequest.filter(
+                status=RedemptionStatus.PENDING.value, expires_at__lte=now
+            )
+            .using_db(self._db)
+            .select_related("member")
+            .order_by("expires_at", "id")
+            .limit(limit)
+        )
+        return [_request_from_row(row) for row in rows]
+
+    async def leaderboard_counts(self, since: datetime, until: datetime) -> list[LeaderboardRow]:
+        registered = (
+            await MemberRow.filter(
+                registered_by_id__isnull=False, joined_at__gt=since, joined_at__lte=until
+            )
+            .using_db(self._db)
+            .annotate(n=Count("id"))
+            .group_by("registered_by_id")
+            .values("registered_by_id", "n")
+        )
+        recorded = (
+            await Purchase.filter(
+                staff_id__isnull=False, created_at__gt=since, created_at__lte=until
+            )
+            .using_db(self._db)
+            .annotate(n=Count("id"))
+            .group_by("staff_id")
+            .values("staff_id", "n")
+        )
+        by_registrar = {int(r["registered_by_id"]): int(r["n"]) for r in registered}
+        by_recorder = {int(r["staff_id"]): int(r["n"]) for r in recorded}
+        people = await StaffRow.filter(active=True).using_db(self._db).order_by("id")
+        return [
+            LeaderboardRow(
+                staff_id=person.id,
+                name=person.name,
+                registered=by_registrar.get(person.id, 0),
+                purchases=by_recorder.get(person.id, 0),
+            )
+            for person in people
+        ]
+
+
+def _request_from_row(row: RedemptionRequest) -> RedemptionRequestRecord:
+    return RedemptionRequestRecord(
+        id=int(row.id),
+        member_id=int(row.member_id),  # type: ignore[attr-defined]
+        member_telegram_id=row.member.telegram_id,
+        staff_id=int(row.staff_id),  # type: ignore[attr-defined]
+        points=int(row.points),
+        check_amount=int(row.check_amount),
+        status=RedemptionStatus(row.status),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        staff_chat_id=row.staff_chat_id,
+        staff_message_id=row.staff_message_id,
+        staff_locale=row.staff_locale,
+    )

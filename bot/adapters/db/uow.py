@@ -12,8 +12,10 @@ from bot.adapters.db.ledger_repository import (
     TortoiseLedgerRepository,
     TortoisePurchaseRepository,
 )
+from bot.adapters.db.offers import TortoiseOffers
 from bot.adapters.db.outbox import TortoiseOutbox
 from bot.adapters.db.repositories import TortoiseMemberRepository, TortoiseUpdateLog
+from bot.adapters.db.segments import SqlSegments
 from bot.adapters.db.staff_repository import TortoiseStaffRepository
 
 
@@ -25,6 +27,8 @@ class TortoiseUnitOfWork:
     purchases: TortoisePurchaseRepository
     certificates: TortoiseCertificateRepository
     staff: TortoiseStaffRepository
+    offers: TortoiseOffers
+    segments: SqlSegments
 
     def __init__(self) -> None:
         self._context: Any = None
@@ -39,6 +43,8 @@ class TortoiseUnitOfWork:
         self.purchases = TortoisePurchaseRepository(connection)
         self.certificates = TortoiseCertificateRepository(connection)
         self.staff = TortoiseStaffRepository(connection)
+        self.offers = TortoiseOffers(connection)
+        self.segments = SqlSegments(connection)
         return self
 
     async def __aexit__(

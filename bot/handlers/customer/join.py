@@ -107,8 +107,12 @@ async def on_consent_language(
     bot: Bot,
 ) -> None:
     progress = await membership.choose_language(callback.from_user.id, callback_data.code)
-    t = i18n(progress.member.locale)
+    t = i18n(progress.member.locale if progress else callback_data.code)
     await callback.answer()
+    if progress is None:
+        # The consent message of a member who has since deleted their data.
+        await bot.send_message(callback.from_user.id, t("stranger-hint"))
+        return
     if progress.step is JoinStep.CONSENT and isinstance(callback.message, Message):
         await callback.message.edit_text(
             consent_text(t, program), reply_markup=consent_keyboard(t, i18n.locales)

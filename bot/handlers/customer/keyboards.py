@@ -18,12 +18,15 @@ from aiogram.types import (
 )
 
 from bot.adapters.i18n import I18n, Translator
+from bot.domain.members import Member
 
 JOIN_AGREE = "join:agree"
 CARD_REFRESH = "card:refresh"
 MARKETING_ON = "mkt:on"
 MARKETING_OFF = "mkt:off"
+BIRTHDAY = "settings:birthday"
 EXPORT = "data:export"
+GIFT = "gift:enter"
 FORGET = "data:forget"
 FORGET_YES = "data:forget:yes"
 FORGET_NO = "data:forget:no"
@@ -112,21 +115,20 @@ def card_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 def settings_keyboard(
-    t: Translator, locales: tuple[str, ...], marketing_opt_in: bool
+    t: Translator, locales: tuple[str, ...], member: Member
 ) -> InlineKeyboardMarkup:
     marketing = (
         InlineKeyboardButton(text=t("settings-marketing-turn-off"), callback_data=MARKETING_OFF)
-        if marketing_opt_in
+        if member.marketing_opt_in
         else InlineKeyboardButton(text=t("settings-marketing-turn-on"), callback_data=MARKETING_ON)
     )
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            _language_row(t, locales, Language),
-            [marketing],
-            [InlineKeyboardButton(text=t("settings-export"), callback_data=EXPORT)],
-            [InlineKeyboardButton(text=t("settings-forget"), callback_data=FORGET)],
-        ]
-    )
+    rows = [_language_row(t, locales, Language), [marketing]]
+    if member.birthday is None:
+        rows.append([InlineKeyboardButton(text=t("settings-birthday"), callback_data=BIRTHDAY)])
+    rows.append([InlineKeyboardButton(text=t("settings-gift"), callback_data=GIFT)])
+    rows.append([InlineKeyboardButton(text=t("settings-export"), callback_data=EXPORT)])
+    rows.append([InlineKeyboardButton(text=t("settings-forget"), callback_data=FORGET)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:

@@ -22,6 +22,9 @@ from bot.handlers.customer.keyboards import (
 )
 from bot.services.membership import Membership, Visitor
 
+CHOSEN_LOCALE = "chosen_locale"
+"""Conversation-state key of the language a stranger picked before /start."""
+
 
 async def cmd_start(
     message: Message,
@@ -36,8 +39,13 @@ async def cmd_start(
 ) -> None:
     user = message.from_user
     assert user is not None
+    # A stranger may have picked a language with /language before joining.
+    chosen = (await state.get_data()).get(CHOSEN_LOCALE)
+    if chosen in i18n.locales:
+        locale = chosen
     visitor = Visitor(user.id, user.first_name, user.last_name, user.username, locale)
     progress = await membership.open(visitor, command.args)
+    t = i18n(progress.member.locale)
     if progress.step is JoinStep.CONSENT:
         # The first message greets and asks for consent at once, in the client's language.
         await state.clear()
@@ -79,8 +87,16 @@ async def on_language(
     bot: Bot,
 ) -> None:
     progress = await membership.choose_language(callback.from_user.id, callback_data.code)
-    t = i18n(progress.member.locale)
+    t = i18n(progress.member.locale if progress else callback_data.code)
     await callback.answer()
+    if progress is None:
+        # A stranger: nothing is stored about them; the choice waits in the conversation
+        # state for their /start.
+        await state.update_data({CHOSEN_LOCALE: callback_data.code})
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(escape(t("language-changed")))
+        await bot.send_message(callback.from_user.id, t("stranger-hint"))
+        return
     if isinstance(callback.message, Message):
         await callback.message.edit_text(escape(t("language-changed")))
     # The reply keyboard of the current step is sent again, in the new language.

@@ -10,8 +10,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.adapters.i18n import Translator
+from bot.adapters.i18n import I18n, Translator
 from bot.domain.staff import INVITE_PREFIX, Actor, StaffRole
+from bot.handlers.commands import remove_staff_menu
 from bot.services.staff import StaffService
 
 
@@ -68,9 +69,12 @@ async def on_remove(
     actor: Actor,
     staff: StaffService,
     t: Translator,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     # The staff id comes from the button, but the service checks that the presser is an owner.
     removed = await staff.remove_staff(actor, callback_data.staff_id)
+    await remove_staff_menu(bot, i18n, removed.telegram_id)
     await query.answer(t("staff-removed", name=removed.name), show_alert=True)
 
 

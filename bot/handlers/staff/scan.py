@@ -1,15 +1,18 @@
 """The till: staff invites accepted, a customer's card scanned (or looked up), a purchase recorded.
 
-Conversation (docs/conversations/till.md): card view -> amount -> category -> receipt no. ->
-summary -> confirm. Callback data carries only the scan id; the service checks that the scan
-belongs to the presser, is fresh and unused, so an edited button cannot touch another member.
+Conversations (docs/conversations/till.md): card view -> amount -> category -> receipt no. ->
+summary -> confirm; card view -> check amount -> the customer confirms in their chat (the staff
+message shows the outcome). `/top`: the staff leaderboard. Callback data carries only the scan
+id; the service checks that the scan belongs to the presser, is fresh and unused, so an edited
+button cannot touch another member.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
@@ -17,18 +20,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.adapters.i18n import Translator
+from bot.adapters.i18n import I18n, Translator
 from bot.domain.card_token import CARD_START_PREFIX
-from bot.domain.delivery import MessageContent
 from bot.domain.errors import DomainError
-from bot.domain.ledger import ActorType
-from bot.domain.ledger_records import LedgerActor
 from bot.domain.money import parse_amount
 from bot.domain.program import Program, localized
 from bot.domain.staff import INVITE_PREFIX, Actor, CardView
-from bot.services.delivery import Delivery
-from bot.services.purchases import PurchaseResult, Purchases
+from bot.handlers.commands import show_staff_menu
+from bot.services.leaderboard import TOP, Leaderboards
 from bot.services.staff import StaffService
+from bot.services.till import Till as TillService
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,11 @@ class Till(StatesGroup):
     category = State()
     receipt = State()
     confirm = State()
+    redeem_amount = State()
 
 
 class CardAction(CallbackData, prefix="till"):
-    action: str  # buy | cancel
+    action: str  # buy | redeem | cancel
     scan_id: int
 
 
@@ -55,12 +57,18 @@ SKIP_RECEIPT = "till:no-receipt"
 
 
 async def on_invite_link(
-    message: Message, command: CommandObject, staff: StaffService, t: Translator
+    message: Message,
+    command: CommandObject,
+    staff: StaffService,
+    t: Translator,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     user = message.from_user
     assert user is not None and command.args is not None
     token = command.args.removeprefix(INVITE_PREFIX)
     member = await staff.accept_invite(user.id, user.full_name, token)
+    await show_staff_menu(bot, i18n, user.id, member.role)
     await message.answer(t("staff-welcome", role=t(f"staff-role-{member.role.value}")))
 
 
@@ -111,6 +119,12 @@ async def show_card(
         ],
         [
             InlineKeyboardButton(
+                text=t("till-redeem-points"),
+                callback_data=CardAction(action="redeem", scan_id=view.scan_id).pack(),
+            )
+        ],
+        [
+            InlineKeyboardButton(
                 text=t("till-cancel"),
                 callback_data=CardAction(action="cancel", scan_id=view.scan_id).pack(),
             )
@@ -134,6 +148,10 @@ async def on_card_action(
     if callback_data.action == "cancel":
         await state.clear()
         await query.message.edit_text(t("till-cancelled"))
+    elif callback_data.action == "redeem":
+        await state.set_state(Till.redeem_amount)
+        await state.update_data(scan_id=callback_data.scan_id)
+        await query.message.answer(t("till-enter-check"))
     else:
         await state.set_state(Till.amount)
         await state.update_data(scan_id=callback_data.scan_id)
@@ -141,15 +159,22 @@ async def on_card_action(
     await query.answer()
 
 
-async def on_amount(
-    message: Message, state: FSMContext, program: Program, t: Translator, locale: str
-) -> None:
+async def read_amount(message: Message, program: Program, t: Translator) -> int | None:
+    """The amount typed, or None after telling the cashier what is wrong with it."""
     maximum = program.limits.max_purchase_amount
     try:
-        amount = parse_amount(message.text or "", maximum=maximum)
+        return parse_amount(message.text or "", maximum=maximum)
     except DomainError as error:
         reason = error.details.get("reason", "amount-garbled")
         await message.answer(t(f"till-{reason}", maximum=t.money(maximum, program.currency)))
+        return None
+
+
+async def on_amount(
+    message: Message, state: FSMContext, program: Program, t: Translator, locale: str
+) -> None:
+    amount = await read_amount(message, program, t)
+    if amount is None:
         return
     await state.update_data(amount=amount)
     if not program.categories:
@@ -245,30 +270,16 @@ async def on_confirm(
     query: CallbackQuery,
     state: FSMContext,
     actor: Actor,
-    staff: StaffService,
-    purchases: Purchases,
-    delivery: Delivery,
+    till: TillService,
     program: Program,
     t: Translator,
 ) -> None:
     data = await state.get_data()
     await state.clear()
     assert isinstance(query.message, Message)
-    member_id = await staff.claim_scan(actor, data["scan_id"], "purchase")
-    receipt = data.get("receipt")
-    key = f"receipt:{actor.staff_id}:{receipt}" if receipt else f"scan:{data['scan_id']}"
-    try:
-        result = await purchases.record_purchase(
-            member_id,
-            data["amount"],
-            data.get("category"),
-            key,
-            LedgerActor(ActorType.STAFF, actor.staff_id),
-            receipt_no=receipt,
-        )
-    except DomainError:
-        await staff.release_scan(data["scan_id"])
-        raise
+    result = await till.record_purchase(
+        actor, data["scan_id"], data["amount"], data.get("category"), data.get("receipt")
+    )
     await query.answer()
     await query.message.edit_text(
         t(
@@ -278,22 +289,59 @@ async def on_confirm(
             balance=t("points", count=result.balance),
         )
     )
-    await delivery.enqueue_transactional(member_id, receipt_message(result))
 
 
-def receipt_message(result: PurchaseResult) -> MessageContent:
-    """The customer's receipt, rendered in their language when it is sent (`*_money`
-    variables are minor units, formatted in the program's currency)."""
-    return MessageContent(
-        "receipt-purchase",
-        {
-            "amount_money": result.amount,
-            "earned": result.points_earned,
-            "balance": result.balance,
-            "to_next_money": result.money_to_next_tier or 0,
-            "next_tier": result.next_tier_code or "",
-        },
+async def on_redeem_amount(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    till: TillService,
+    program: Program,
+    t: Translator,
+    locale: str,
+) -> None:
+    check = await read_amount(message, program, t)
+    if check is None:
+        return
+    data = await state.get_data()
+    await state.clear()
+    ask = await till.request_redemption(
+        actor, data["scan_id"], check, staff_chat_id=message.chat.id, staff_locale=locale
     )
+    sent = await message.answer(
+        t(
+            "till-redeem-asked",
+            name=html.escape(ask.display_name),
+            points=t("points", count=ask.points),
+            discount=t.money(ask.discount, program.currency),
+            check=t.money(ask.check_amount, program.currency),
+        )
+    )
+    await till.attach_staff_message(ask.request_id, sent.message_id)
+
+
+async def cmd_top(
+    message: Message, actor: Actor, leaderboards: Leaderboards, t: Translator
+) -> None:
+    board = await leaderboards.board(actor)
+    lines = [t("leaderboard-title", days=(board.until - board.since).days)]
+    lines += [
+        t(
+            "leaderboard-line",
+            rank=rank,
+            name=html.escape(row.name),
+            registered=row.registered,
+            purchases=row.purchases,
+        )
+        for rank, row in enumerate(board.rows[:TOP], 1)
+    ] or [t("leaderboard-empty")]
+    rank = board.rank_of(actor.staff_id) if actor.staff_id is not None else None
+    if rank is not None:
+        row = board.rows[rank - 1]
+        lines.append(
+            t("leaderboard-you", rank=rank, registered=row.registered, purchases=row.purchases)
+        )
+    await message.answer("\n".join(lines))
 
 
 async def on_abort(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -314,11 +362,13 @@ def create_router() -> Router:
         on_card_link, CommandStart(deep_link=True, magic=F.args.startswith(CARD_START_PREFIX))
     )
     router.message.register(cmd_find, Command("find"))
+    router.message.register(cmd_top, Command("top"))
     router.callback_query.register(on_card_action, CardAction.filter())
     router.message.register(on_amount, Till.amount, F.text)
     router.callback_query.register(on_category, PickCategory.filter(), Till.category)
     router.message.register(on_receipt, Till.receipt, F.text)
     router.callback_query.register(on_skip_receipt, F.data == SKIP_RECEIPT, Till.receipt)
     router.callback_query.register(on_confirm, F.data == CONFIRM, Till.confirm)
+    router.message.register(on_redeem_amount, Till.redeem_amount, F.text)
     router.callback_query.register(on_abort, F.data == ABORT)
     return router

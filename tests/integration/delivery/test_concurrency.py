@@ -51,7 +51,7 @@ async def test_two_senders_on_postgres_deliver_each_message_once(
     assert await deliveries_per_chat(senders.emulator, members) == [1] * 300
     assert first.stats.sent > 0 and second.stats.sent > 0
     assert first.stats.sent + second.stats.sent == 300
-    assert await delivery.progress(campaign.id) == {DeliveryStatus.SENT: 300}
+    assert await delivery.status_counts(campaign.id) == {DeliveryStatus.SENT: 300}
 
 
 @pytest.fixture

@@ -61,4 +61,4 @@ async def test_sender_killed_mid_broadcast_loses_nothing_and_duplicates_at_most_
     assert result.delivered_before_kill < MESSAGES  # the kill did land mid-broadcast
     # Only a row a dead sender held (`sending`) can be sent twice, once each at most.
     assert result.duplicates <= result.sending_at_kill
-    assert await delivery.progress(campaign.id) == {DeliveryStatus.SENT: MESSAGES}
+    assert await delivery.status_counts(campaign.id) == {DeliveryStatus.SENT: MESSAGES}

@@ -8,6 +8,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 import pytest
+from tortoise import Tortoise
 
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import Staff
@@ -16,6 +17,7 @@ from bot.domain.ledger_records import LedgerActor
 from bot.domain.program import Program
 from bot.services.ledger import Ledger
 from tests.kit.clock import FixedClock
+from tests.kit.database import is_postgres
 
 OWNER = LedgerActor.owner(777)
 CASHIER = LedgerActor.staff(1)
@@ -31,6 +33,11 @@ _numbers = itertools.count(1)
 async def _cashier_row(database_url: str) -> None:
     """The staff row behind CASHIER (purchases reference their staff member)."""
     await Staff.create(id=1, telegram_id=5001, name="Cashier", role="cashier", code="c1")
+    if is_postgres():
+        # The id was given, so the sequence did not move: staff hired later would get id 1.
+        await Tortoise.get_connection("default").execute_query(
+            "SELECT setval(pg_get_serial_sequence('staff', 'id'), 1)"
+        )
 
 
 @pytest.fixture

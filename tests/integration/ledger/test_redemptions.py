@@ -92,27 +92,29 @@ async def test_the_guarded_update_never_overdraws(make_member: MakeMember, give:
     assert (refused, allowed) == (None, 0)
 
 
-async def test_concurrent_redemptions_spend_exactly_the_balance(
+async def test_100_simultaneous_redemptions_against_a_balance_for_10_let_exactly_10_succeed(
     ledger: Ledger, make_member: MakeMember, give: Give
 ) -> None:
     member = await make_member()
     await give(member, 500)
 
-    # 50 requests of 50 points at once, each its own unit of work: the balance allows 10.
+    # 100 requests of 50 points at once, each its own unit of work: the balance covers 10.
     outcomes = await asyncio.gather(
-        *(ledger.redeem_points(member, 50, CHECK, f"r{i}", CASHIER) for i in range(50)),
+        *(ledger.redeem_points(member, 50, CHECK, f"r{i}", CASHIER) for i in range(100)),
         return_exceptions=True,
     )
 
     succeeded = [o for o in outcomes if not isinstance(o, BaseException)]
     refused = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(succeeded) == 10
-    assert all(isinstance(o, InsufficientPoints) for o in refused)
+    assert len(refused) == 90 and all(isinstance(o, InsufficientPoints) for o in refused)
     assert sorted(o.balance for o in succeeded) == list(range(0, 500, 50))
+    # Never negative: not at the end, not after any entry on the way.
     assert (await MemberRow.get(id=member)).balance == 0
-    assert (
-        min(await LedgerEntry.filter(member_id=member).values_list("balance_after", flat=True)) == 0
-    )
+    afters = await LedgerEntry.filter(member_id=member).values_list("balance_after", flat=True)
+    assert len(afters) == 11 and min(afters) == 0
+    # The entries sum to the balance (and the lots agree): the product's own check.
+    assert sum(await LedgerEntry.filter(member_id=member).values_list("amount", flat=True)) == 0
     await assert_ledger_consistent()
 
 

@@ -167,14 +167,14 @@ def test_weekly_member_missing_four_weeks_is_lapsed_but_monthly_is_not() -> None
 
 def test_member_with_one_purchase_uses_min_days() -> None:
     purchases = [buy(4, 31 * DAY), buy(5, 29 * DAY), buy(8, 30 * DAY)]
-    assert lapsed_members(purchases, NOW) == {4}
+    assert lapsed_members(purchases, NOW, min_days=30) == {4}
     assert lapsed_members(purchases, NOW, min_days=20) == {4, 5, 8}
 
 
 def test_lapse_is_strictly_longer_than_the_threshold() -> None:
     purchases = _rhythm(2, 40 * DAY, 120 * DAY, 4)  # threshold exactly 3 x 40 = 120 days
-    assert lapsed_members(purchases, NOW) == set()
-    assert lapsed_members(purchases, NOW + timedelta(seconds=1)) == {2}
+    assert lapsed_members(purchases, NOW, k=3) == set()
+    assert lapsed_members(purchases, NOW + timedelta(seconds=1), k=3) == {2}
 
 
 def test_lapse_factor_k_is_configurable() -> None:
@@ -186,10 +186,16 @@ def test_lapse_factor_k_is_configurable() -> None:
 def test_median_gap_uses_the_middle_of_irregular_gaps() -> None:
     # Gaps 5, 10, 100 days: median 10, threshold 30; one extreme gap does not move it.
     purchases = [buy(9, ago * DAY) for ago in (31, 36, 46, 146)]
-    assert lapsed_members(purchases, NOW) == {9}
+    assert lapsed_members(purchases, NOW, k=3) == {9}
     # Gaps 10 and 30: median 20, threshold 60.
     purchases = [buy(10, ago * DAY) for ago in (59, 69, 99)]
-    assert lapsed_members(purchases, NOW) == set()
+    assert lapsed_members(purchases, NOW, k=3) == set()
+
+
+def test_default_rhythm_weekly_silent_20_days_lapsed_monthly_silent_40_days_not() -> None:
+    weekly = _rhythm(1, 7 * DAY, 20 * DAY, 8)
+    monthly = _rhythm(2, 30 * DAY, 40 * DAY, 6)
+    assert lapsed_members([*weekly, *monthly], NOW) == {1}
 
 
 def test_two_receipts_in_one_visit_do_not_shrink_the_rhythm() -> None:

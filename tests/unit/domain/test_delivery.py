@@ -1,4 +1,4 @@
-"""The pure rules of sending: pacing, backoff, quiet hours, frequency cap, holdout."""
+"""The pure rules of sending: pacing, progress, backoff, quiet hours, frequency cap, holdout."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import pytest
 
 from bot.domain.delivery import (
     Button,
-    TokenBucket,
+    CampaignProgress,
+    DeliveryStatus,
+    SendSchedule,
     after_quiet_hours,
     backoff,
+    campaign_progress,
     frequency_cap_reached,
     in_holdout,
     in_quiet_hours,
@@ -20,26 +23,100 @@ from bot.domain.delivery import (
 )
 
 
-def test_token_bucket_spaces_concurrent_reservations_one_interval_apart() -> None:
-    bucket = TokenBucket(rate=30)
-    waits = [bucket.reserve(now=10.0) for _ in range(31)]
-    assert waits[0] == 0
-    assert waits[30] == pytest.approx(1.0)  # the 31st slot is a full second later
-    assert all(b - a == pytest.approx(1 / 30) for a, b in itertools.pairwise(waits))
+def test_schedule_spaces_concurrent_bookings_on_an_even_grid() -> None:
+    schedule = SendSchedule.for_rate(30, margin=0.02)
+    slots = [schedule.next_slot(now=10.0) for _ in range(31)]
+    assert slots[0] == 10.0
+    assert all(b - a == pytest.approx(1.02 / 30) for a, b in itertools.pairwise(slots))
+    assert slots[30] - slots[0] == pytest.approx(1.02)  # 30 sends always span window + margin
+    assert schedule.rate == pytest.approx(30 / 1.02)  # 98 % of the limit
 
 
-def test_token_bucket_does_not_bank_idle_time_beyond_its_burst() -> None:
-    bucket = TokenBucket(rate=10, burst=3)
-    bucket.reserve(now=0.0)
-    waits = [bucket.reserve(now=100.0) for _ in range(4)]
-    assert waits[:3] == [0, 0, 0]
-    assert waits[3] == pytest.approx(0.1)
+def test_schedule_keeps_real_send_times_within_the_window_when_a_caller_wakes_late() -> None:
+    # The grid alone would let the 4th send go at 1.0 s, 0.7 s after the 1st really went:
+    # four sends inside one second. The window rule waits for the 1st to leave it.
+    schedule = SendSchedule(limit=3, window=1.0, margin=0.0)
+    assert schedule.next_slot(0.0) == 0.0
+    schedule.went(0.3)  # the caller woke up 300 ms late
+    for expected in (1 / 3, 2 / 3):
+        assert schedule.next_slot(0.3) == pytest.approx(expected)
+        schedule.went(expected)
+    assert schedule.next_slot(0.7) == pytest.approx(1.3)
 
 
-def test_token_bucket_pause_pushes_every_slot_past_it() -> None:
-    bucket = TokenBucket(rate=30)
-    bucket.pause_until(5.0)
-    assert bucket.reserve(now=2.0) == pytest.approx(3.0)
+def test_schedule_never_lets_a_window_hold_more_than_the_limit_whatever_the_delays() -> None:
+    import random
+
+    rng = random.Random(7)
+    schedule = SendSchedule.for_rate(30, margin=0.02)
+    now, went = 0.0, []
+    for _ in range(3000):
+        slot = schedule.next_slot(now)
+        # The caller sleeps until its slot and wakes up to 50 ms late, sometimes much later.
+        now = max(now, slot) + rng.choice([0.0, 0.0, 0.001, 0.01, 0.05, 0.3])
+        schedule.went(now)
+        went.append(now)
+    # The emulator's rule (bot/sandbox/limits.py): the 31st send must come more than one
+    # second after the 1st; here with the margin to spare.
+    assert min(b - a for a, b in zip(went, went[30:], strict=False)) >= 1.02 - 1e-9
+
+
+def test_schedule_banks_no_idle_time_beyond_its_burst() -> None:
+    paid = SendSchedule.for_rate(1000)
+    assert paid.burst == 10  # 10 ms worth of slots to catch up a late wake-up
+    paid.next_slot(0.0)
+    slots = [paid.next_slot(100.0) for _ in range(11)]
+    assert all(slot <= 100.0 for slot in slots[:10])
+    assert slots[10] > 100.0
+    assert SendSchedule.for_rate(30).burst == 1  # at 30/s: no burst at all
+
+
+def test_schedule_pause_pushes_every_slot_past_it() -> None:
+    schedule = SendSchedule.for_rate(30)
+    schedule.pause_until(5.0)
+    assert schedule.next_slot(now=2.0) == pytest.approx(5.0)
+
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_progress_counts_rows_by_outcome_and_estimates_the_time_left() -> None:
+    counts = {
+        DeliveryStatus.SENT: 300,
+        DeliveryStatus.FAILED: 2,
+        DeliveryStatus.UNREACHABLE: 5,
+        DeliveryStatus.HELD_OUT: 50,
+        DeliveryStatus.PENDING: 550,
+        DeliveryStatus.SENDING: 50,
+    }
+    progress = campaign_progress(counts, 300, NOW - timedelta(minutes=5), NOW)
+    assert progress == CampaignProgress(
+        sent=300,
+        failed=2,
+        unreachable=5,
+        held_out=50,
+        skipped=0,
+        cancelled=0,
+        pending=600,  # waiting and being sent
+        rate=10.0,  # 300 finished in the last 30 s
+        eta=timedelta(seconds=60),
+    )
+    assert (progress.total, progress.done) == (957, 357)
+
+
+def test_progress_rate_of_a_young_campaign_counts_from_its_start() -> None:
+    progress = campaign_progress(
+        {DeliveryStatus.SENT: 40, DeliveryStatus.PENDING: 100}, 40, NOW - timedelta(seconds=2), NOW
+    )
+    assert progress.rate == 20.0  # 40 in 2 s, not 40 in 30 s
+    assert progress.eta == timedelta(seconds=5)
+
+
+def test_progress_eta_is_zero_when_done_and_unknown_when_nothing_moves() -> None:
+    done = campaign_progress({DeliveryStatus.SENT: 10}, 0, NOW - timedelta(hours=1), NOW)
+    assert done.eta == timedelta(0) and done.pending == 0
+    stalled = campaign_progress({DeliveryStatus.PENDING: 10}, 0, None, NOW)
+    assert stalled.eta is None and stalled.rate == 0.0
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.program_file import load_program
 from bot.domain.card_token import card_code_for, verify_card_token
-from bot.domain.errors import InvalidInput, JoinRequired, MemberNotFound, PhoneTaken
+from bot.domain.errors import InvalidInput, JoinRequired, MemberNotFound, PhoneTaken, RateLimited
 from bot.domain.joining import JoinStep
 from bot.domain.ledger_records import LedgerActor
 from bot.domain.members import Member, MemberStatus, NewMember
@@ -107,6 +107,19 @@ class FakeMembers:
 
     async def set_marketing_opt_in(self, member_id: int, opt_in: bool) -> None:
         self._set(member_id, marketing_opt_in=opt_in)
+
+    async def set_birthday(self, member_id: int, birthday: date) -> bool:
+        if self.rows[member_id].birthday is not None:
+            return False
+        self._set(member_id, birthday=birthday)
+        return True
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        member = self._by(telegram_id=telegram_id)
+        if member is None:
+            return False
+        self._set(member.id, reachable=reachable)
+        return True
 
     async def forget(self, member_id: int, now: datetime) -> None:
         self._set(
@@ -327,3 +340,56 @@ async def test_forget_erases_personal_fields_and_forgets_the_telegram_id(
     assert await service.progress(1) is None
     with pytest.raises(MemberNotFound):
         await service.forget(1)
+
+
+async def test_blocking_and_unblocking_set_reachable(
+    service: Membership, members: FakeMembers
+) -> None:
+    member = await joined(service, 1, "+79990000001")
+
+    assert await service.set_reachable(1, False) is True
+    assert members.rows[member.id].reachable is False
+    assert await service.set_reachable(1, True) is True
+    assert members.rows[member.id].reachable is True
+    assert await service.set_reachable(2, False) is False  # a stranger: nothing to mark
+
+
+async def test_a_card_per_interval(service: Membership, clock: FixedClock) -> None:
+    await joined(service, 1, "+79990000001")
+    await joined(service, 2, "+79990000002")
+    first = await service.card(1)
+    assert (first.display_name, first.tier_code) == ("Anna", "silver")
+
+    clock.advance(seconds=9)
+    with pytest.raises(RateLimited) as refused:
+        await service.card(1)
+    assert refused.value.details == {"reason": "card-refresh", "seconds": 1}
+    assert (await service.card(2)).token  # another member is not limited
+
+    clock.advance(seconds=1)
+    assert (await service.card(1)).token != first.token
+
+
+async def test_the_birthday_is_added_once_after_joining(service: Membership) -> None:
+    await service.open(visitor(1))
+    with pytest.raises(JoinRequired):
+        await service.set_birthday(1, "24.05.1990")
+    await joined(service, 1, "+79990000001")
+    with pytest.raises(InvalidInput) as future:
+        await service.set_birthday(1, "2090-01-01")
+    assert future.value.details["reason"] == "birthday-in-future"
+
+    member = await service.set_birthday(1, "24.05.1990")
+    assert member.birthday == date(1990, 5, 24)
+    with pytest.raises(InvalidInput) as again:
+        await service.set_birthday(1, "01.01.1980")
+    assert again.value.details["reason"] == "birthday-already-set"
+
+
+async def test_a_stranger_choosing_a_language_stores_nothing(
+    service: Membership, members: FakeMembers
+) -> None:
+    assert await service.choose_language(7, "en") is None
+    assert members.rows == {}
+    with pytest.raises(InvalidInput):
+        await service.choose_language(7, "xx")

@@ -8,4 +8,5 @@ MODEL_MODULES = [
     "bot.adapters.db.models.certificates",
     "bot.adapters.db.models.delivery",
     "bot.adapters.db.models.staff",
+    "bot.adapters.db.models.offers",
 ]

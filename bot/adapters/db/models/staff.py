@@ -69,9 +69,12 @@ class RedemptionRequest(Model):
     decided_at = fields.DatetimeField(null=True)
     staff_chat_id = fields.BigIntField(null=True)
     staff_message_id = fields.BigIntField(null=True)
+    # The language the staff message is in, so a later edit (the outcome) matches it.
+    staff_locale = fields.CharField(max_length=8, default="ru")
 
     class Meta:
         table = "redemption_requests"
+        indexes = (("status", "expires_at"),)
 
 
 class AuditEntry(Model):
