@@ -383,7 +383,7 @@ async def crash(directory: Path, recipients: int, rtt: float, *, workers: int) -
 # Report -------------------------------------------------------------------------------------
 
 
-def report(runs: list[Run], base: Run, rtt: float) -> str:
+def report(runs: list[Run], base: Run, rtt: float, problems: list[str]) -> str:
     lines = [
         "## Broadcast",
         "",
@@ -435,6 +435,11 @@ def report(runs: list[Run], base: Run, rtt: float) -> str:
             "timeout, the emulator hangs 1.5 s) are retried, 403 marks the member unreachable, "
             "400 fails the row. " + "; ".join(fault_runs[0].checks) + ".",
         ]
+    lines += [
+        "",
+        "Targets (free ≥ 97 % with no 429, paid ≥ 90 %, totals reconcile, duplicates ≤ bound): ",
+    ]
+    lines[-1] += "all met." if not problems else "NOT MET: " + "; ".join(problems) + "."
     lines.append("")
     return "\n".join(lines)
 
@@ -490,10 +495,10 @@ async def main(args: argparse.Namespace) -> int:
                 f"{r.progress}, missed {r.missed}, duplicates {r.duplicates} (bound {r.bound})",
                 flush=True,
             )
-    section = report(runs, base, args.rtt)
+    problems = verdicts(free, paid, [r for r in runs if r not in (free, paid)])
+    section = report(runs, base, args.rtt, problems)
     print()
     print(section)
-    problems = verdicts(free, paid, [r for r in runs if r not in (free, paid)])
     for problem in problems:
         print("NOT MET:", problem)
     if not args.no_write:

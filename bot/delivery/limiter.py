@@ -17,8 +17,13 @@ from bot.domain.delivery import SendSchedule
 
 
 class RateLimiter(Protocol):
-    async def acquire(self) -> None:
-        """Wait for the next sending slot."""
+    async def acquire(self) -> Any:
+        """Wait for the next sending slot; returns a token for `late` (None if unused)."""
+        ...
+
+    def late(self, token: Any, seconds: float) -> None:
+        """The send of `token` was answered `seconds` later than the fastest answers: it
+        probably counted that much later than it went."""
         ...
 
     async def pause(self, seconds: float) -> None:
@@ -37,7 +42,7 @@ class LocalRateLimiter:
 
     def __init__(self, rate: float, *, margin: float = 0.02) -> None:
         self.schedule = SendSchedule.for_rate(rate, margin=margin)
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[list[float]]] = deque()
         self._releaser: asyncio.Task[None] | None = None
         self._paused_until = 0.0
 
@@ -45,13 +50,17 @@ class LocalRateLimiter:
     def rate(self) -> float:
         return self.schedule.rate
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> list[float]:
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        waiter: asyncio.Future[list[float]] = loop.create_future()
         self._waiters.append(waiter)
         if self._releaser is None or self._releaser.done():
             self._releaser = loop.create_task(self._release(), name="rate-limiter")
-        await waiter
+        return await waiter
+
+    def late(self, token: Any, seconds: float) -> None:
+        if isinstance(token, list):
+            self.schedule.late(token, seconds)
 
     async def _release(self) -> None:
         loop = asyncio.get_running_loop()
@@ -63,8 +72,7 @@ class LocalRateLimiter:
             while self._waiters:
                 waiter = self._waiters.popleft()
                 if not waiter.done():  # not cancelled meanwhile
-                    waiter.set_result(None)
-                    self.schedule.went(loop.time())
+                    waiter.set_result(self.schedule.went(loop.time()))
                     break
 
     async def pause(self, seconds: float) -> None:
@@ -115,6 +123,9 @@ class RedisRateLimiter:
         wait_us = int(await self._script(keys=[self._key], args=[self._interval_us, 0]))
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)
+
+    def late(self, token: Any, seconds: float) -> None:
+        """The shared grid has no window rule to correct."""
 
     async def pause(self, seconds: float) -> None:
         await self._script(keys=[self._key], args=[self._interval_us, math.ceil(seconds * 1e6)])

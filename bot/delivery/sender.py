@@ -21,7 +21,7 @@ import contextlib
 import itertools
 import logging
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -153,6 +153,7 @@ class OutboxSender:
         self._closing = False
         self._paused_until = 0.0
         self._chat_free_at: dict[int, float] = {}
+        self._latency_floor: deque[float] = deque(maxlen=200)  # the last answers' round trips
         self._file_ids: dict[str, str] = {}
         self._photo_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -309,7 +310,7 @@ class OutboxSender:
             await self._wait_out_pause()
             if self._stopping and rate_limited:
                 return Postpone(dispatch.id, self.clock.now(), "sender stopped")
-            await self.limiter.acquire()
+            token = await self.limiter.acquire()
             if self._paused_until > loop.time():
                 continue  # a 429 came in while we waited for the slot
             started = loop.time()
@@ -335,9 +336,20 @@ class OutboxSender:
             except TelegramAPIError as error:  # 401, 404, 409...: not the message's fault
                 self.stats.retried += 1
                 return Retry(dispatch.id, f"{type(error).__name__}: {error}", dispatch.attempts + 1)
-            self.stats.latencies.append(loop.time() - started)
+            self._answered(token, loop.time() - started)
             self.stats.sent += 1
             return Sent(dispatch.id)
+
+    def _answered(self, token: Any, latency: float) -> None:
+        """A send was answered after `latency`. What exceeds the fastest recent answer is time
+        it may have spent on its way; the margin covers up to `margin` of it, and the limiter is
+        told about the rest (it counts the send that much later)."""
+        self.stats.latencies.append(latency)
+        floors = self._latency_floor
+        floors.append(latency)
+        excess = latency - min(floors) - self.config.margin
+        if excess > 0:
+            self.limiter.late(token, excess)
 
     async def _wait_out_pause(self) -> None:
         loop = asyncio.get_running_loop()

@@ -280,7 +280,8 @@ class SendSchedule:
       idle time is not banked;
     - the window itself: a send may go only once the `limit`-th send before it went at least
       `window + margin` earlier. It is fed the moments sends actually went (`went`), so however
-      late a caller woke up, the sends that reach Telegram still fit the window.
+      late a caller woke up, the sends that reach Telegram still fit the window; and a send whose
+      answer came late is moved to when it probably counted (`late`).
 
     `margin` is the jitter the schedule absorbs between the moment a request leaves and the
     moment Telegram counts it (network, the other side's scheduling): 20 ms costs 2 % of the
@@ -292,7 +293,7 @@ class SendSchedule:
     margin: float = 0.02
     burst: int = 1
     _next: float = field(default=-math.inf, init=False)
-    _went: deque[float] = field(init=False)
+    _went: deque[list[float]] = field(init=False)  # one cell per send: when it counted
 
     def __post_init__(self) -> None:
         if self.limit < 1 or self.window <= 0 or self.margin < 0 or self.burst < 1:
@@ -321,13 +322,24 @@ class SendSchedule:
         """Book the next send: the moment it may go (at or before `now`: go now)."""
         slot = max(self._next, now - (self.burst - 1) * self.interval)
         if len(self._went) == self.limit:
-            slot = max(slot, self._went[0] + self.window + self.margin)
+            slot = max(slot, self._went[0][0] + self.window + self.margin)
         self._next = slot + self.interval
         return slot
 
-    def went(self, moment: float) -> None:
-        """A booked send actually went at `moment` (when the caller woke up)."""
-        self._went.append(moment)
+    def went(self, moment: float) -> list[float]:
+        """A booked send actually went at `moment` (when the caller woke up). Returns its cell,
+        for `late`."""
+        cell = [moment]
+        self._went.append(cell)
+        return cell
+
+    def late(self, cell: list[float], seconds: float) -> None:
+        """The send probably counted `seconds` after it went: its answer took that much longer
+        than the fastest answer (the far side or the network was slow). The window rule then
+        measures from the later moment, so a send delayed on its way cannot meet the sends
+        that follow it a second later inside one window."""
+        if seconds > 0:
+            cell[0] += seconds
 
     def pause_until(self, moment: float) -> None:
         """No slot before `moment` (Telegram said retry_after)."""

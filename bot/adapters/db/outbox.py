@@ -179,19 +179,25 @@ class TortoiseOutbox:
         )
         # FOR UPDATE SKIP LOCKED on PostgreSQL: concurrent senders each take different rows and
         # never wait for one another. SQLite ignores it (one writer; a single sender there).
-        # Plain values, not model instances: a claim takes up to 2000 rows in paid mode, and
-        # building models for them would cost the sender's event loop more than sending them.
-        rows = (
+        locked = (
             await OutboxRow.filter(due)
             .select_for_update(skip_locked=True)
             .order_by("priority", "next_attempt_at", "id")
             .limit(limit)
+            .only("id")
             .using_db(self._db)
-            .values(*_CLAIM_FIELDS)
         )
-        if not rows:
+        if not locked:
             return []
-        ids = [row["id"] for row in rows]
+        ids = [row.id for row in locked]
+        # Then plain values (tortoise's `.values()` drops FOR UPDATE, hence two queries): a claim
+        # takes up to 2000 rows in paid mode, and full models would cost the event loop more
+        # than sending them.
+        by_id = {
+            row["id"]: row
+            for row in await OutboxRow.filter(id__in=ids).using_db(self._db).values(*_CLAIM_FIELDS)
+        }
+        rows = [by_id[id_] for id_ in ids]
         stale = {row["id"] for row in rows if row["status"] == DeliveryStatus.SENDING.value}
         await (
             OutboxRow.filter(id__in=ids)

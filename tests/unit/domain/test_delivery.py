@@ -44,6 +44,17 @@ def test_schedule_keeps_real_send_times_within_the_window_when_a_caller_wakes_la
     assert schedule.next_slot(0.7) == pytest.approx(1.3)
 
 
+def test_a_send_answered_late_is_counted_from_when_it_probably_arrived() -> None:
+    # Its answer took 50 ms longer than the others: it probably reached the far side 50 ms
+    # after it went, so the send a full window later waits those 50 ms too.
+    schedule = SendSchedule(limit=3, window=1.0, margin=0.0)
+    first = schedule.went(schedule.next_slot(0.0))
+    for _ in range(2):
+        schedule.went(schedule.next_slot(0.0))
+    schedule.late(first, 0.05)
+    assert schedule.next_slot(0.7) == pytest.approx(1.05)
+
+
 def test_schedule_never_lets_a_window_hold_more_than_the_limit_whatever_the_delays() -> None:
     import random
 
