@@ -104,6 +104,43 @@ def cmd_check_ledger(args: argparse.Namespace) -> int:
     return 0 if report.consistent else LEDGER_INCONSISTENT
 
 
+def cmd_api_key(args: argparse.Namespace) -> int:
+    """`api-key create --outlet <code>` prints a new POS API key once; `api-key revoke <key id>`;
+    `api-key list`."""
+    from bot.adapters.clock import SystemClock
+    from bot.adapters.db import close_database, open_database
+    from bot.adapters.db.uow import tortoise_uow_factory
+    from bot.domain.errors import NotFound
+    from bot.services.api_keys import ApiKeys
+
+    settings = load_settings(require_token=False)
+
+    async def act() -> int:
+        await open_database(settings.database_url)
+        keys = ApiKeys(tortoise_uow_factory, SystemClock())
+        try:
+            if args.action == "create":
+                issued = await keys.create(args.outlet)
+                print(f"key id: {issued.key_id} (outlet {issued.outlet_code})")
+                print(f"key: {issued.secret}")
+                print("store it now: it is not shown again")
+            elif args.action == "revoke":
+                await keys.revoke(args.key_id)
+                print(f"revoked {args.key_id}")
+            else:
+                for key in await keys.list_keys():
+                    state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+                    print(f"{key.key_id}  outlet {key.outlet_code}  {state}")
+        except NotFound as error:
+            print(f"error: {error.code}", file=sys.stderr)
+            return 1
+        finally:
+            await close_database()
+        return 0
+
+    return asyncio.run(act())
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     from bot.demo import run_demo
 
@@ -120,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
         "check-ledger": cmd_check_ledger,
         "sandbox": cmd_sandbox,
+        "api-key": cmd_api_key,
     }
     commands.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
     commands.add_parser("migrate", help="apply database migrations")
@@ -128,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         "check-ledger",
         help="verify that every member's entries sum to the balance and the lots match it",
     )
+    api_key = commands.add_parser("api-key", help="manage POS API keys (docs/POS_API.md)")
+    key_actions = api_key.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("create", help="a new key for an outlet, shown once").add_argument(
+        "--outlet", required=True, help="the outlet's code"
+    )
+    key_actions.add_parser("revoke", help="revoke a key at once").add_argument("key_id")
+    key_actions.add_parser("list", help="every key, with its outlet and state")
     sandbox = commands.add_parser("sandbox", help="run the bot against a local Telegram emulator")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
