@@ -23,7 +23,7 @@ class CouponStatus(StrEnum):
 
 class CouponNotUsable(DomainError):
     """The coupon cannot be redeemed now; `reason` says why (not-found, redeemed, expired,
-    not-yet-valid, outside-hours)."""
+    not-yet-valid, outside-hours, other-category)."""
 
     code = "coupon-not-usable"
 
@@ -72,3 +72,16 @@ def unusable_reason(coupon: Coupon, now: datetime, tz: tzinfo) -> str | None:
     if coupon.hours_of_week is not None and hour_of_week(now, tz) not in coupon.hours_of_week:
         return "outside-hours"
     return None
+
+
+def category_reason(coupon: Coupon, category: str | None) -> str | None:
+    """`other-category` when the coupon is for one category and the purchase is not in it."""
+    if coupon.category is not None and coupon.category != category:
+        return "other-category"
+    return None
+
+
+def coupon_discount(discount_bp: int, check_amount: int) -> int:
+    """A coupon's discount (`discount_bp` basis points) on a check: minor units, rounded
+    down."""
+    return check_amount * discount_bp // 10_000

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.errors import JoinRequired
+from bot.domain.members import MemberStatus
 from bot.domain.offers import Coupon, CouponNotUsable, NewCoupon, unusable_reason
 from bot.domain.ports import Clock, UnitOfWorkFactory
 from bot.domain.program import Program
@@ -27,6 +29,18 @@ class Offers:
         be outside their hours right now)."""
         async with self._uow() as uow:
             return await uow.offers.active_coupons(member_id, self._clock.now())
+
+    async def coupons_of_customer(self, telegram_id: int) -> list[Coupon]:
+        """The active coupons of the member behind a Telegram user (the Offers menu).
+
+        - only a member who finished joining (JoinRequired otherwise);
+        - the member is the sender: nothing in the request names another member.
+        """
+        async with self._uow() as uow:
+            member = await uow.members.by_telegram_id(telegram_id)
+            if member is None or member.status is not MemberStatus.ACTIVE:
+                raise JoinRequired("join-required")
+            return await uow.offers.active_coupons(member.id, self._clock.now())
 
     async def redeem_coupon(
         self, coupon_id: int, member_id: int, staff_id: int | None = None

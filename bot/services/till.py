@@ -7,12 +7,15 @@ draws the conversations.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from bot.domain.delivery import KIND_PRIORITY, Button, DeliveryKind, MessageContent
 from bot.domain.errors import (
     DomainError,
     MemberNotFound,
+    NotFound,
     NothingToRedeem,
     PermissionDenied,
     RateLimited,
@@ -21,6 +24,13 @@ from bot.domain.errors import (
 )
 from bot.domain.ledger_records import LedgerActor
 from bot.domain.members import MemberStatus
+from bot.domain.offers import (
+    Coupon,
+    CouponNotUsable,
+    category_reason,
+    coupon_discount,
+    unusable_reason,
+)
 from bot.domain.ports import ChatNotifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import Program
 from bot.domain.rules import max_redeemable, points_value, validate_purchase_amount
@@ -48,6 +58,7 @@ MEMBER_VELOCITY = "member-velocity"
 NO_POINTS = "no-points"
 BELOW_MINIMUM = "below-minimum"
 NOT_YOUR_REQUEST = "not-your-request"
+REQUEST_NOT_FOUND = "redemption-request-not-found"
 EXPIRY_BATCH = 100
 SYSTEM_TELEGRAM_ID = 0
 """`actor_telegram_id` of audit rows written by the system (the expiry job)."""
@@ -57,6 +68,18 @@ PURCHASE = "purchase"
 REFUSAL = "refusal"
 REDEEM_REQUEST = "redeem-request"
 REDEEM_OUTCOME = "redeem-outcome"
+
+
+@dataclass(frozen=True, slots=True)
+class TillPurchase(PurchaseResult):
+    """A purchase recorded at the till; with an offer coupon, what it gave. `amount` is what
+    was paid (the check less the coupon's discount) and `balance` includes the bonus."""
+
+    coupon_id: int | None = None
+    offer_code: str | None = None
+    check_amount: int = 0
+    discount: int = 0
+    bonus_points: int = 0
 
 
 class Till:
@@ -76,6 +99,7 @@ class Till:
         self._ledger = ledger
         self._notifier = notifier
         self._redemption_ttl = redemption_ttl
+        self._tz = ZoneInfo(program.timezone)
 
     # --- purchases -------------------------------------------------------------------------
 
@@ -86,8 +110,10 @@ class Till:
         amount: int,
         category: str | None,
         receipt_no: str | None = None,
-    ) -> PurchaseResult:
-        """A purchase on a scanned card.
+        coupon_id: int | None = None,
+    ) -> TillPurchase:
+        """A purchase on a scanned card (`amount` is the check), optionally with an offer
+        coupon.
 
         - spends the card view's one operation (ScanClosed: not this staff member's, used, or
           older than 10 minutes);
@@ -99,12 +125,22 @@ class Till:
         - recorded by the ledger for the staff member's outlet; the receipt number, when
           given, is the idempotency key; a purchase the ledger refuses gives the operation back;
         - audited as `purchase`; the customer's receipt is queued in the same transaction
-          (a replayed request queues none).
+          (a replayed request queues none);
+        - a coupon is re-checked in the transaction that spends the card view: the scanned
+          member's (else `not-found`, like an unknown id), inside its dates and hours now
+          (program timezone), for the purchase's category if it names one (`other-category`),
+          and redeemed by a guarded update (a second use is `redeemed`); a refused coupon is
+          CouponNotUsable and nothing changes (the card view stays open). Its discount comes
+          off the check (the purchase is the money paid), its bonus points are credited by the
+          ledger with the key `coupon:<id>`, and the coupon row keeps its campaign and
+          automation with who redeemed it when (the conversion); the audit names both. A
+          purchase the ledger refuses gives the coupon back with the card view.
         """
         now = self._clock.now()
         since = now - VELOCITY_WINDOW
         limits = self._program.limits
         refusal: RateLimited | None = None
+        coupon: Coupon | None = None
         async with self._uow() as uow:
             staff = await _require_staff(uow, actor)
             member_id = await _claim_scan(uow, staff, scan_id, PURCHASE, now)
@@ -123,15 +159,18 @@ class Till:
                 details = {"operation": PURCHASE, "reason": refusal.details["reason"]}
                 details |= {"amount": amount, "scan": scan_id}
                 await uow.staff.audit(actor, REFUSAL, member_id, details, now)
+            elif coupon_id is not None:
+                coupon = await self._redeem_coupon(uow, coupon_id, member_id, category, staff, now)
         if refusal is not None:
             await self._alert(refusal, staff, member_id, by_staff, by_member)
             raise refusal
 
+        discount = coupon_discount(coupon.discount_bp, amount) if coupon is not None else 0
         key = f"receipt:{staff.id}:{receipt_no}" if receipt_no else f"scan:{scan_id}"
         try:
             result = await self._ledger.record_purchase(
                 member_id,
-                amount,
+                amount - discount,
                 category,
                 key,
                 LedgerActor.staff(staff.id),
@@ -141,10 +180,27 @@ class Till:
         except DomainError:
             async with self._uow() as uow:
                 await uow.staff.release_scan(scan_id)
+                if coupon is not None:
+                    await uow.offers.release_coupon(coupon.id)
             raise
+        till = TillPurchase(**asdict(result), check_amount=amount)
+        if coupon is not None:
+            till = await self._apply_offer(till, coupon, discount, staff)
         async with self._uow() as uow:
-            details = {"purchase": result.purchase_id, "amount": amount, "scan": scan_id}
-            await uow.staff.audit(actor, PURCHASE, member_id, details, now)
+            audited: dict[str, object] = {
+                "purchase": result.purchase_id,
+                "amount": amount,
+                "scan": scan_id,
+            }
+            if coupon is not None:
+                audited |= {
+                    "coupon": coupon.id,
+                    "campaign": coupon.campaign_id,
+                    "automation": coupon.automation,
+                    "discount": discount,
+                    "bonus": till.bonus_points,
+                }
+            await uow.staff.audit(actor, PURCHASE, member_id, audited, now)
             if not result.replayed:
                 await uow.outbox.add(
                     DeliveryKind.TRANSACTIONAL,
@@ -153,7 +209,62 @@ class Till:
                     KIND_PRIORITY[DeliveryKind.TRANSACTIONAL],
                     now,
                 )
-        return result
+        return till
+
+    async def check_coupon(self, actor: Actor, scan_id: int, coupon_id: int) -> Coupon:
+        """The cashier pressed "Apply offer" on a card view: the coupon, if it can be applied.
+
+        - the card view must be this staff member's, unused and fresh (ScanClosed);
+        - the coupon must be the scanned member's (else CouponNotUsable `not-found`, like an
+          unknown id) and usable now: its dates and hours of the week in the program's
+          timezone;
+        - nothing changes: confirming the purchase redeems it (`record_purchase` checks again).
+        """
+        now = self._clock.now()
+        async with self._uow() as uow:
+            staff = await _require_staff(uow, actor)
+            member_id = await uow.staff.open_scan_member(scan_id, staff.id, now - SCAN_VALIDITY)
+            if member_id is None:
+                raise ScanClosed("scan-closed")
+            return await _usable_coupon(uow, coupon_id, member_id, now, self._tz)
+
+    async def _redeem_coupon(
+        self,
+        uow: UnitOfWork,
+        coupon_id: int,
+        member_id: int,
+        category: str | None,
+        staff: StaffMember,
+        now: datetime,
+    ) -> Coupon:
+        coupon = await _usable_coupon(uow, coupon_id, member_id, now, self._tz)
+        reason = category_reason(coupon, category)
+        if reason is not None:
+            raise CouponNotUsable(reason=reason)
+        if not await uow.offers.mark_redeemed(coupon_id, now, staff.id):
+            raise CouponNotUsable(reason="redeemed")
+        return coupon
+
+    async def _apply_offer(
+        self, till: TillPurchase, coupon: Coupon, discount: int, staff: StaffMember
+    ) -> TillPurchase:
+        balance = till.balance
+        if coupon.bonus_points > 0:
+            bonus = await self._ledger.grant_offer_bonus(
+                till.member_id,
+                coupon.bonus_points,
+                f"coupon:{coupon.id}",
+                LedgerActor.staff(staff.id),
+            )
+            balance = bonus.balance
+        return replace(
+            till,
+            balance=balance,
+            coupon_id=coupon.id,
+            offer_code=coupon.offer_code,
+            discount=discount,
+            bonus_points=coupon.bonus_points,
+        )
 
     async def _alert(
         self,
@@ -205,49 +316,119 @@ class Till:
         """
         validate_purchase_amount(self._program, check_amount)
         now = self._clock.now()
-        refusal: NothingToRedeem | None = None
         async with self._uow() as uow:
             staff = await _require_staff(uow, actor)
             member_id = await _claim_scan(uow, staff, scan_id, "redeem", now)
-            member = await uow.members.get(member_id)
-            if member is None or member.status is not MemberStatus.ACTIVE:
-                raise MemberNotFound("member-not-found")
-            points = max_redeemable(self._program, member.balance, check_amount)
-            if points == 0:
-                minimum = self._program.redeem.min_points
-                reason = NO_POINTS if member.balance < max(minimum, 1) else BELOW_MINIMUM
-                refusal = NothingToRedeem(
-                    reason, reason=reason, balance=member.balance, min_points=minimum
-                )
+            outcome = await self._ask(
+                uow,
+                actor,
+                member_id,
+                check_amount,
+                now,
+                NewRedemptionRequest(
+                    member_id=member_id,
+                    staff_id=staff.id,
+                    points=0,
+                    check_amount=check_amount,
+                    created_at=now,
+                    expires_at=now + self._redemption_ttl,
+                    staff_chat_id=staff_chat_id,
+                    staff_locale=staff_locale,
+                ),
+            )
+            if isinstance(outcome, NothingToRedeem):
                 await uow.staff.release_scan(scan_id)
-                details = {"operation": "redeem", "reason": reason, "check": check_amount}
-                await uow.staff.audit(actor, REFUSAL, member_id, details, now)
-            else:
-                expires_at = now + self._redemption_ttl
-                request_id = await uow.staff.add_redemption_request(
-                    NewRedemptionRequest(
-                        member_id=member_id,
-                        staff_id=staff.id,
-                        points=points,
-                        check_amount=check_amount,
-                        created_at=now,
-                        expires_at=expires_at,
-                        staff_chat_id=staff_chat_id,
-                        staff_locale=staff_locale,
-                    )
-                )
-                discount = points_value(self._program, points)
-                await uow.outbox.add(
-                    DeliveryKind.TRANSACTIONAL,
-                    member_id,
-                    _confirmation_prompt(request_id, points, discount, check_amount, self._ttl),
-                    KIND_PRIORITY[DeliveryKind.TRANSACTIONAL],
-                    now,
-                )
-                details = {"request": request_id, "points": points, "check": check_amount}
-                await uow.staff.audit(actor, REDEEM_REQUEST, member_id, details, now)
-        if refusal is not None:
-            raise refusal
+        if isinstance(outcome, NothingToRedeem):
+            raise outcome
+        return outcome
+
+    async def request_pos_redemption(
+        self, api_key_id: int, member_id: int, check_amount: int
+    ) -> RedemptionAsk:
+        """A POS (through the API key `api_key_id`) asks the customer to confirm spending
+        points on a check: the same request, prompt, limits and expiry as at the till, with
+        no card view and no staff message; the POS polls `pos_redemption` for the outcome.
+
+        - the check is a valid purchase amount (InvalidInput); an unknown or inactive member
+          is MemberNotFound;
+        - the points are the most the member may spend (NothingToRedeem when none, audited);
+        - no point moves until the customer presses Confirm in Telegram (`answer_redemption`).
+        """
+        validate_purchase_amount(self._program, check_amount)
+        now = self._clock.now()
+        actor = Actor(SYSTEM_TELEGRAM_ID, Role.MEMBER)
+        async with self._uow() as uow:
+            outcome = await self._ask(
+                uow,
+                actor,
+                member_id,
+                check_amount,
+                now,
+                NewRedemptionRequest(
+                    member_id=member_id,
+                    staff_id=None,
+                    points=0,
+                    check_amount=check_amount,
+                    created_at=now,
+                    expires_at=now + self._redemption_ttl,
+                    staff_chat_id=None,
+                    staff_locale="",
+                    api_key_id=api_key_id,
+                ),
+            )
+        if isinstance(outcome, NothingToRedeem):
+            raise outcome
+        return outcome
+
+    async def pos_redemption(self, api_key_id: int, request_id: int) -> RedemptionRequestRecord:
+        """A redemption request asked with the key `api_key_id` (any other is NotFound, like
+        an unknown id). A pending request past its `expires_at` reads as expired."""
+        async with self._uow() as uow:
+            request = await uow.staff.redemption_request(request_id)
+        if request is None or request.api_key_id != api_key_id:
+            raise NotFound(REQUEST_NOT_FOUND, reason=REQUEST_NOT_FOUND)
+        if request.status is RedemptionStatus.PENDING and self._clock.now() >= request.expires_at:
+            return replace(request, status=RedemptionStatus.EXPIRED)
+        return request
+
+    async def _ask(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        member_id: int,
+        check_amount: int,
+        now: datetime,
+        draft: NewRedemptionRequest,
+    ) -> RedemptionAsk | NothingToRedeem:
+        """Store the request for the most points the member may spend, queue the customer's
+        Confirm / Cancel and audit it. When there are none, the refusal is audited and
+        returned (not raised, so that the audit row commits); the caller raises it."""
+        member = await uow.members.get(member_id)
+        if member is None or member.status is not MemberStatus.ACTIVE:
+            raise MemberNotFound("member-not-found")
+        points = max_redeemable(self._program, member.balance, check_amount)
+        if points == 0:
+            minimum = self._program.redeem.min_points
+            reason = NO_POINTS if member.balance < max(minimum, 1) else BELOW_MINIMUM
+            refused = {"operation": "redeem", "reason": reason, "check": check_amount}
+            await uow.staff.audit(actor, REFUSAL, member_id, refused, now)
+            return NothingToRedeem(
+                reason, reason=reason, balance=member.balance, min_points=minimum
+            )
+        request_id = await uow.staff.add_redemption_request(replace(draft, points=points))
+        discount = points_value(self._program, points)
+        await uow.outbox.add(
+            DeliveryKind.TRANSACTIONAL,
+            member_id,
+            _confirmation_prompt(request_id, points, discount, check_amount, self._ttl),
+            KIND_PRIORITY[DeliveryKind.TRANSACTIONAL],
+            now,
+        )
+        details: dict[str, object] = {"request": request_id, "points": points}
+        details |= {"check": check_amount}
+        if draft.api_key_id is not None:
+            details["api_key"] = draft.api_key_id
+        await uow.staff.audit(actor, REDEEM_REQUEST, member_id, details, now)
         return RedemptionAsk(
             request_id=request_id,
             member_id=member_id,
@@ -255,7 +436,7 @@ class Till:
             points=points,
             discount=discount,
             check_amount=check_amount,
-            expires_at=expires_at,
+            expires_at=draft.expires_at,
         )
 
     @property
@@ -448,6 +629,18 @@ async def _require_staff(uow: UnitOfWork, actor: Actor) -> StaffMember:
     if staff is None:
         raise PermissionDenied("not-staff", reason="not-staff")
     return staff
+
+
+async def _usable_coupon(
+    uow: UnitOfWork, coupon_id: int, member_id: int, now: datetime, tz: tzinfo
+) -> Coupon:
+    coupon = await uow.offers.coupon(coupon_id)
+    if coupon is None or coupon.member_id != member_id:
+        raise CouponNotUsable(reason="not-found")
+    reason = unusable_reason(coupon, now, tz)
+    if reason is not None:
+        raise CouponNotUsable(reason=reason)
+    return coupon
 
 
 async def _claim_scan(

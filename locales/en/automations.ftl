@@ -19,3 +19,10 @@ error-coupon-not-usable-redeemed = This coupon has already been used.
 error-coupon-not-usable-expired = This coupon has expired.
 error-coupon-not-usable-not-yet-valid = This coupon is not valid yet.
 error-coupon-not-usable-outside-hours = This coupon is valid only in its hours.
+error-coupon-not-usable-other-category = This coupon is for another category.
+
+menu-offers = 🎁 Offers
+offers-title = Your offers:
+offers-line = • { $name } — until { $until }
+offers-how = Show your card at the till and the cashier will apply the offer.
+offers-none = You have no offers right now. We will send them here as soon as there are some.

@@ -48,3 +48,12 @@ error-card-token-replayed = This QR code was already used. Ask the customer to r
 error-invite-invalid = The invite is not valid: it was used or has expired.
 error-invite-invalid-already-staff = You are staff already.
 error-scan-closed = This card view was already used or is too old. Please scan again.
+till-card-offers = Offers:
+till-card-offer = • { $name }, until { $until }
+till-card-offer-not-now = • { $name }, until { $until } (not valid right now)
+till-apply-offer = Apply: { $name }
+till-offer-applied = Offer “{ $name }” applied: it is used when the purchase is confirmed.
+    Enter the check amount before the discount, e.g. 450 or 450.50.
+till-summary-discount = Offer: { $name }, discount { $discount }. To pay: { $to_pay }
+till-summary-bonus = Offer: { $name }, bonus { $points }
+till-recorded-offer = Offer “{ $name }” used: discount { $discount }, bonus { $points }.

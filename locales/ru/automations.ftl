@@ -19,3 +19,10 @@ error-coupon-not-usable-redeemed = Этот купон уже использов
 error-coupon-not-usable-expired = Срок действия купона истёк.
 error-coupon-not-usable-not-yet-valid = Купон ещё не действует.
 error-coupon-not-usable-outside-hours = Купон действует только в свои часы.
+error-coupon-not-usable-other-category = Этот купон — для другой категории.
+
+menu-offers = 🎁 Предложения
+offers-title = Ваши предложения:
+offers-line = • { $name } — до { $until }
+offers-how = Покажите карту на кассе, и кассир применит предложение.
+offers-none = Сейчас у вас нет предложений. Мы пришлём их сюда, как только они появятся.

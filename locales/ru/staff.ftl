@@ -48,3 +48,12 @@ error-card-token-replayed = Этот QR-код уже использован. П
 error-invite-invalid = Приглашение недействительно: оно уже использовано или истекло.
 error-invite-invalid-already-staff = Вы уже сотрудник.
 error-scan-closed = Карта уже использована для операции или устарела. Отсканируйте её снова.
+till-card-offers = Предложения:
+till-card-offer = • { $name }, до { $until }
+till-card-offer-not-now = • { $name }, до { $until } (сейчас не действует)
+till-apply-offer = Применить: { $name }
+till-offer-applied = Предложение «{ $name }» применено: купон погасится при подтверждении покупки.
+    Введите сумму чека до скидки, например 450 или 450,50.
+till-summary-discount = Предложение: { $name }, скидка { $discount }. К оплате: { $to_pay }
+till-summary-bonus = Предложение: { $name }, бонус { $points }
+till-recorded-offer = Предложение «{ $name }» использовано: скидка { $discount }, бонус { $points }.

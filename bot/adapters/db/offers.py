@@ -97,6 +97,13 @@ class TortoiseOffers:
         )
         return bool(changed)
 
+    async def release_coupon(self, coupon_id: int) -> None:
+        await (
+            Coupon.filter(id=coupon_id, status=CouponStatus.REDEEMED.value)
+            .using_db(self._db)
+            .update(status=CouponStatus.ACTIVE.value, redeemed_at=None, redeemed_by=None)
+        )
+
     async def expire_coupons(self, now: datetime) -> int:
         return int(
             await Coupon.filter(status=CouponStatus.ACTIVE.value, valid_until__lte=now)

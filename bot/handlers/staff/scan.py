@@ -1,16 +1,18 @@
 """The till: staff invites accepted, a customer's card scanned (or looked up), a purchase recorded.
 
-Conversations (docs/conversations/till.md): card view -> amount -> category -> receipt no. ->
-summary -> confirm; card view -> check amount -> the customer confirms in their chat (the staff
-message shows the outcome). `/top`: the staff leaderboard. Callback data carries only the scan
-id; the service checks that the scan belongs to the presser, is fresh and unused, so an edited
-button cannot touch another member.
+Conversations (docs/conversations/till.md): card view [-> apply an offer] -> amount ->
+category -> receipt no. -> summary -> confirm; card view -> check amount -> the customer
+confirms in their chat (the staff message shows the outcome). `/top`: the staff leaderboard.
+Callback data carries only the scan id (and a coupon id); the services check that the scan
+belongs to the presser, is fresh and unused, and that the coupon is the scanned member's, so
+an edited button cannot touch another member.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -24,6 +26,7 @@ from bot.adapters.i18n import I18n, Translator
 from bot.domain.card_token import CARD_START_PREFIX
 from bot.domain.errors import DomainError
 from bot.domain.money import parse_amount
+from bot.domain.offers import coupon_discount
 from bot.domain.program import Program, localized
 from bot.domain.staff import INVITE_PREFIX, Actor, CardView
 from bot.handlers.commands import show_staff_menu
@@ -45,6 +48,11 @@ class Till(StatesGroup):
 class CardAction(CallbackData, prefix="till"):
     action: str  # buy | redeem | cancel
     scan_id: int
+
+
+class ApplyOffer(CallbackData, prefix="till-offer"):
+    scan_id: int
+    coupon_id: int
 
 
 class PickCategory(CallbackData, prefix="till-cat"):
@@ -106,11 +114,45 @@ async def cmd_find(
     await show_card(message, view, program, t, locale)
 
 
+def offer_name(program: Program, offer_code: str, locale: str) -> str:
+    offer = program.offer(offer_code)
+    return html.escape(localized(offer.name, locale) if offer else offer_code)
+
+
 async def show_card(
     message: Message, view: CardView, program: Program, t: Translator, locale: str
 ) -> None:
     tier = program.tier(view.tier_code)
+    tz = ZoneInfo(program.timezone)
+    lines = [
+        t(
+            "till-card",
+            name=view.display_name,
+            tier=localized(tier.name, locale) if tier else "—",
+            points=t("points", count=view.balance),
+        )
+    ]
+    if view.coupons:
+        lines.append(t("till-card-offers"))
+    for item in view.coupons:
+        lines.append(
+            t(
+                "till-card-offer" if item.usable else "till-card-offer-not-now",
+                name=offer_name(program, item.coupon.offer_code, locale),
+                until=item.coupon.valid_until.astimezone(tz).strftime("%d.%m.%Y"),
+            )
+        )
     buttons = [
+        [
+            InlineKeyboardButton(
+                text=t("till-apply-offer", name=offer_name(program, c.coupon.offer_code, locale)),
+                callback_data=ApplyOffer(scan_id=view.scan_id, coupon_id=c.coupon.id).pack(),
+            )
+        ]
+        for c in view.coupons
+        if c.usable
+    ]
+    buttons += [
         [
             InlineKeyboardButton(
                 text=t("till-record-purchase"),
@@ -131,13 +173,7 @@ async def show_card(
         ],
     ]
     await message.answer(
-        t(
-            "till-card",
-            name=view.display_name,
-            tier=localized(tier.name, locale) if tier else "—",
-            points=t("points", count=view.balance),
-        ),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons),
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
     )
 
 
@@ -154,8 +190,31 @@ async def on_card_action(
         await query.message.answer(t("till-enter-check"))
     else:
         await state.set_state(Till.amount)
-        await state.update_data(scan_id=callback_data.scan_id)
+        # set, not update: an offer applied on an earlier card view must not carry over.
+        await state.set_data({"scan_id": callback_data.scan_id})
         await query.message.answer(t("till-enter-amount"))
+    await query.answer()
+
+
+async def on_apply_offer(
+    query: CallbackQuery,
+    callback_data: ApplyOffer,
+    state: FSMContext,
+    actor: Actor,
+    till: TillService,
+    program: Program,
+    t: Translator,
+    locale: str,
+) -> None:
+    assert isinstance(query.message, Message)
+    coupon = await till.check_coupon(actor, callback_data.scan_id, callback_data.coupon_id)
+    await state.set_state(Till.amount)
+    # The offer's terms are kept for the summary only: confirming checks the coupon again.
+    offer = {"code": coupon.offer_code, "bp": coupon.discount_bp, "bonus": coupon.bonus_points}
+    await state.set_data({"scan_id": callback_data.scan_id, "coupon_id": coupon.id, "offer": offer})
+    await query.message.answer(
+        t("till-offer-applied", name=offer_name(program, coupon.offer_code, locale))
+    )
     await query.answer()
 
 
@@ -255,15 +314,32 @@ async def show_summary(
             ]
         ]
     )
-    await message.answer(
+    lines = [
         t(
             "till-summary",
             amount=t.money(data["amount"], program.currency),
             category=localized(category.name, locale) if category else "—",
             receipt=data.get("receipt") or "—",
-        ),
-        reply_markup=buttons,
-    )
+        )
+    ]
+    offer = data.get("offer")
+    if offer:
+        name = offer_name(program, offer["code"], locale)
+        if offer["bp"]:
+            discount = coupon_discount(offer["bp"], data["amount"])
+            lines.append(
+                t(
+                    "till-summary-discount",
+                    name=name,
+                    discount=t.money(discount, program.currency),
+                    to_pay=t.money(data["amount"] - discount, program.currency),
+                )
+            )
+        if offer["bonus"]:
+            lines.append(
+                t("till-summary-bonus", name=name, points=t("points", count=offer["bonus"]))
+            )
+    await message.answer("\n".join(lines), reply_markup=buttons)
 
 
 async def on_confirm(
@@ -273,22 +349,38 @@ async def on_confirm(
     till: TillService,
     program: Program,
     t: Translator,
+    locale: str,
 ) -> None:
     data = await state.get_data()
     await state.clear()
     assert isinstance(query.message, Message)
     result = await till.record_purchase(
-        actor, data["scan_id"], data["amount"], data.get("category"), data.get("receipt")
+        actor,
+        data["scan_id"],
+        data["amount"],
+        data.get("category"),
+        data.get("receipt"),
+        coupon_id=data.get("coupon_id"),
     )
     await query.answer()
-    await query.message.edit_text(
+    lines = [
         t(
             "till-recorded",
             amount=t.money(result.amount, program.currency),
             points=t("points", count=result.points_earned),
             balance=t("points", count=result.balance),
         )
-    )
+    ]
+    if result.offer_code is not None:
+        lines.append(
+            t(
+                "till-recorded-offer",
+                name=offer_name(program, result.offer_code, locale),
+                discount=t.money(result.discount, program.currency),
+                points=t("points", count=result.bonus_points),
+            )
+        )
+    await query.message.edit_text("\n".join(lines))
 
 
 async def on_redeem_amount(
@@ -364,6 +456,7 @@ def create_router() -> Router:
     router.message.register(cmd_find, Command("find"))
     router.message.register(cmd_top, Command("top"))
     router.callback_query.register(on_card_action, CardAction.filter())
+    router.callback_query.register(on_apply_offer, ApplyOffer.filter())
     router.message.register(on_amount, Till.amount, F.text)
     router.callback_query.register(on_category, PickCategory.filter(), Till.category)
     router.message.register(on_receipt, Till.receipt, F.text)

@@ -114,6 +114,21 @@ async def test_replayed_expired_and_forged_tokens_are_refused(app: BotUnderTest)
     assert await CardScan.all().count() == 1
 
 
+async def test_a_card_of_a_member_who_deleted_their_data_no_longer_works(
+    app: BotUnderTest,
+) -> None:
+    member = await anna(app)
+    await hire(app, CASHIER)
+    token = card_token(app, member.id)  # a screenshot taken before /forget
+    await say(app, ANNA, "/forget")
+    await press(app, ANNA, "data:forget:yes")
+    assert (await Member.get(id=member.id)).status == "forgotten"
+
+    await say(app, CASHIER, f"/start c_{token}")
+    assert texts(app)[-1] == "Member not found."
+    assert await CardScan.all().count() == 0
+
+
 async def scan(app: BotUnderTest, member_id: int) -> str:
     await say(app, CASHIER, f"/start c_{card_token(app, member_id)}")
     buy = next(d for d in inline_data(last(app)) if d.startswith("till:buy:"))
