@@ -1,0 +1,95 @@
+"""An owner's broadcast to 50 members, end to end: the bot as a separate process polling the
+emulator, the wizard driven from the admin group, every member receiving the message once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.adapters.db import close_database, migrate_database, open_database
+from bot.adapters.db.uow import tortoise_uow_factory
+from bot.adapters.program_file import load_program
+from bot.bootstrap import build_services, card_secret
+from bot.config import Settings
+from bot.sandbox import SandboxHandle
+from bot.sandbox.client import SandboxClient, SentMessage
+from bot.sandbox.personas import ADMIN_CHAT_ID, OLGA
+from bot.services.membership import Visitor
+from tests.e2e.conftest import ROOT, TOKEN, start_bot
+from tests.kit.clock import FixedClock
+
+WAIT = 30.0
+RECIPIENTS = 50
+
+
+async def seed_members(database_url: str, telegram_ids: list[int]) -> None:
+    """Members who finished joining, made through the services on the bot's database."""
+    await migrate_database(database_url)
+    await open_database(database_url)
+    try:
+        settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), database_url=database_url)
+        services = build_services(
+            tortoise_uow_factory,
+            FixedClock(),
+            load_program(ROOT / "program.toml"),
+            card_secret=card_secret(settings),
+            card_ttl=timedelta(minutes=5),
+            locales=("ru", "en"),
+        )
+        membership = services.membership
+        for telegram_id in telegram_ids:
+            await membership.open(Visitor(telegram_id, f"M{telegram_id}", None, None, "en"))
+            await membership.accept_terms(telegram_id)
+            await membership.share_phone(telegram_id, telegram_id, f"+7911{telegram_id:07d}")
+            await membership.confirm_name(telegram_id, None)
+            await membership.finish_join(telegram_id, None)
+    finally:
+        await close_database()
+
+
+async def next_with_buttons(client: SandboxClient) -> SentMessage:
+    return await client.wait_for_message(ADMIN_CHAT_ID, lambda m: bool(m.inline_buttons), WAIT)
+
+
+async def test_owner_broadcast_reaches_fifty_members_once(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    client = sandbox.client
+    members = await client.create_users(RECIPIENTS, start_id=700_001, started=True)
+    database_url = f"sqlite://{tmp_path / 'bot.sqlite3'}"
+    await seed_members(database_url, members)
+    bot = await start_bot(
+        tmp_path, sandbox.api_base, OWNER_IDS=str(OLGA), ADMIN_CHAT_IDS=str(ADMIN_CHAT_ID)
+    )
+    try:
+        await client.send_text(OLGA, "/broadcast", chat_id=ADMIN_CHAT_ID)
+        segments = await next_with_buttons(client)
+        await client.press(OLGA, segments.message_id, "bc:seg:all", chat_id=ADMIN_CHAT_ID)
+        asked = await client.wait_for_message(ADMIN_CHAT_ID, timeout=WAIT)
+        assert f"{RECIPIENTS} recipients" in asked.content, asked.content
+        await client.send_text(OLGA, "Coffee <b>week</b> starts today!", chat_id=ADMIN_CHAT_ID)
+        await client.wait_for_message(ADMIN_CHAT_ID, timeout=WAIT)  # a photo?
+        await client.send_text(OLGA, "/skip", chat_id=ADMIN_CHAT_ID)
+        await client.wait_for_message(ADMIN_CHAT_ID, timeout=WAIT)  # a button?
+        await client.send_text(OLGA, "/skip", chat_id=ADMIN_CHAT_ID)
+        preview = await next_with_buttons(client)
+        await client.press(OLGA, preview.message_id, "bc:now", chat_id=ADMIN_CHAT_ID)
+        confirm = await next_with_buttons(client)
+        assert str(RECIPIENTS) in confirm.content
+        await client.press(OLGA, confirm.message_id, "bc:confirm", chat_id=ADMIN_CHAT_ID)
+
+        received: dict[int, int] = {}
+        for _ in range(int(WAIT * 10)):
+            for member in members:
+                messages = await client.sent_to(member)
+                received[member] = sum("Coffee" in m.content for m in messages)
+            if all(received.values()):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        code = await bot.stop()
+    assert sorted(set(received.values())) == [1], received  # everyone, exactly once
+    assert code == 0, bot.log.read_text()
