@@ -7,6 +7,7 @@ URL, the clock and the Bot session.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -15,6 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -37,7 +39,10 @@ from bot.domain.delivery import DeliveryPolicy, MessageContent
 from bot.domain.ports import ChatNotifier, Clock, UnitOfWorkFactory
 from bot.domain.program import Program
 from bot.handlers import commands, errors
+from bot.handlers.admin import broadcast as admin_broadcast
 from bot.handlers.admin import ledger as admin_ledger
+from bot.handlers.admin import reports as admin_reports
+from bot.handlers.admin import surveys as admin_surveys
 from bot.handlers.customer import (
     balance,
     card,
@@ -50,6 +55,9 @@ from bot.handlers.customer import (
     settings,
     start,
 )
+from bot.handlers.customer import offers as customer_offers
+from bot.handlers.customer import social as customer_social
+from bot.handlers.customer import surveys as customer_surveys
 from bot.handlers.middlewares import DeduplicateUpdates, UseLanguage
 from bot.handlers.staff import admin as staff_admin
 from bot.handlers.staff import scan as till
@@ -57,17 +65,24 @@ from bot.handlers.staff import scanner
 from bot.handlers.staff.actor import ResolveActor
 from bot.scheduler.election import election_for
 from bot.scheduler.runner import SchedulerRunner
+from bot.services.api_keys import ApiKeys
 from bot.services.automations import Automations
+from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
 from bot.services.leaderboard import Leaderboards
 from bot.services.ledger import Ledger
 from bot.services.membership import Membership
 from bot.services.offers import Offers
+from bot.services.pos import PointOfSale
+from bot.services.reports import Reports
+from bot.services.social import Social
 from bot.services.staff import StaffService
+from bot.services.surveys import Surveys
 from bot.services.till import Till
 from bot.services.updates import UpdateGuard
 from bot.web.app import create_web_app
 from bot.web.miniapp import MiniApp, add_miniapp
+from bot.web.pos_api import PosApi, add_pos_api
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +98,12 @@ class Services:
     leaderboards: Leaderboards
     offers: Offers
     automations: Automations
+    broadcasts: Broadcasts
+    reports: Reports
+    pos: PointOfSale
+    api_keys: ApiKeys
+    social: Social
+    surveys: Surveys
 
     def as_handler_data(self) -> dict[str, Any]:
         return {
@@ -94,6 +115,10 @@ class Services:
             "till": self.till,
             "leaderboards": self.leaderboards,
             "offers": self.offers,
+            "broadcasts": self.broadcasts,
+            "reports": self.reports,
+            "social": self.social,
+            "surveys": self.surveys,
         }
 
 
@@ -143,18 +168,34 @@ def build_services(
         locales=locales,
     )
     delivery = Delivery(uow, clock, delivery_policy)
+    till = Till(uow, clock, program, ledger, notifier)
+    offers = Offers(uow, clock, program)
+    pos = PointOfSale(
+        uow, clock, program, ledger, till, offers, card_secret=card_secret, card_ttl=card_ttl
+    )
     return Services(
         membership=membership,
         updates=UpdateGuard(uow, clock),
         delivery=delivery,
         ledger=ledger,
         staff=StaffService(
-            uow, clock, owner_ids=owner_ids, card_secret=card_secret, card_ttl=card_ttl
+            uow,
+            clock,
+            owner_ids=owner_ids,
+            card_secret=card_secret,
+            card_ttl=card_ttl,
+            timezone=ZoneInfo(program.timezone),
         ),
-        till=Till(uow, clock, program, ledger, notifier),
+        till=till,
         leaderboards=Leaderboards(uow, clock, notifier),
-        offers=Offers(uow, clock, program),
+        offers=offers,
         automations=Automations(uow, clock, program, delivery, ledger),
+        broadcasts=Broadcasts(uow, clock, program, delivery, notifier=notifier),
+        reports=Reports(uow, clock, program),
+        pos=pos,
+        api_keys=ApiKeys(uow, clock),
+        social=Social(uow, program, ledger),
+        surveys=Surveys(uow, clock, program, ledger, notifier),
     )
 
 
@@ -183,6 +224,7 @@ def build_dispatcher(
     dispatcher.workflow_data.update(
         services.as_handler_data(), i18n=i18n, program=program, miniapp_url=miniapp_url
     )
+    dispatcher.workflow_data["broadcast_watcher"] = admin_broadcast.ProgressWatcher()
     dispatcher.update.outer_middleware(DeduplicateUpdates(services.updates))
     dispatcher.update.outer_middleware(UseLanguage(i18n, services.membership))
     staff_routers = [
@@ -190,6 +232,9 @@ def build_dispatcher(
         scanner.create_router(),
         staff_admin.create_router(admin_chat_ids),
         admin_ledger.create_router(admin_chat_ids),
+        admin_broadcast.create_router(admin_chat_ids),
+        admin_reports.create_router(admin_chat_ids),
+        admin_surveys.create_router(admin_chat_ids),
     ]
     for router in staff_routers:
         router.message.middleware(ResolveActor(services.staff))
@@ -200,7 +245,11 @@ def build_dispatcher(
         redemption.create_router(),
         # Before the other customer routers: its code step yields to commands and menu buttons.
         gift.create_router(),
+        # Before start (its `sv_` links) and the fallback (typed answers).
+        customer_surveys.create_router(),
         start.create_router(),
+        customer_social.create_router(),
+        customer_offers.create_router(),
         join.create_router(),
         card.create_router(),
         balance.create_router(),
@@ -216,7 +265,12 @@ def build_dispatcher(
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        # Enough connections for every sender worker in flight (aiogram's default is 100;
+        # paid broadcasts at 1 000/s keep ~300 requests open).
+        limit = max(100, sender_config(settings).worker_count() + 20)
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_base), limit=limit
+        )
     assert settings.bot_token is not None
     return Bot(
         settings.bot_token.get_secret_value(),
@@ -284,14 +338,20 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
     )
 
 
-def build_sender(container: Container) -> OutboxSender:
-    """The outbox sender; with REDIS_URL its rate is shared with every other sender process."""
-    settings = container.settings
+def sender_config(settings: Settings) -> SenderConfig:
     paid = settings.delivery_paid_broadcast
-    config = SenderConfig(
+    return SenderConfig(
         rate=settings.delivery_paid_rate if paid else settings.delivery_rate,
         paid_broadcast=paid,
         workers=settings.delivery_workers,
+    )
+
+
+def build_sender(container: Container) -> OutboxSender:
+    """The outbox sender; with REDIS_URL its rate is shared with every other sender process."""
+    settings = container.settings
+    config = dataclasses.replace(
+        sender_config(settings),
         currency=container.program.currency,
         tier_names={tier.code: tier.name for tier in container.program.tiers.levels},
     )
@@ -320,6 +380,7 @@ def build_scheduler(container: Container) -> SchedulerRunner:
         services.automations,
         services.till,
         services.leaderboards,
+        broadcasts=services.broadcasts,
     )
 
 
@@ -345,6 +406,17 @@ def build_web_app(container: Container) -> web.Application:
             clock=container.clock,
         ),
     )
+    add_pos_api(
+        app,
+        PosApi(
+            pos=services.pos,
+            keys=services.api_keys,
+            program=container.program,
+            i18n=container.i18n,
+            rate=settings.pos_api_rate,
+            burst=settings.pos_api_burst,
+        ),
+    )
     return app
 
 
@@ -364,7 +436,8 @@ async def run(settings: Settings) -> None:
         else:
             await container.bot.delete_webhook(drop_pending_updates=False)
             # Polling needs no web server, but the Mini App scanner does.
-            runner = await _start_web(container) if settings.miniapp_url else None
+            serve = settings.miniapp_url or settings.pos_api
+            runner = await _start_web(container) if serve else None
             try:
                 await container.dispatcher.start_polling(container.bot, handle_signals=True)
             finally:
@@ -372,6 +445,7 @@ async def run(settings: Settings) -> None:
                     await runner.cleanup()
     finally:
         await scheduler.stop()
+        await container.dispatcher.workflow_data["broadcast_watcher"].close()
         await sender.stop()
         await container.bot.session.close()
         await container.dispatcher.storage.close()

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default=TELEGRAM_WEBAPP_SCRIPT,
         description="telegram-web-app.js the Mini App page loads (the sandbox serves a stand-in)",
     )
+    # The POS / web-shop API (bot/web/pos_api.py, docs/POS_API.md); always on the web app.
+    pos_api: bool = Field(
+        default=False, description="serve the web app (and so the POS API) in polling mode too"
+    )
+    pos_api_rate: float = Field(default=10.0, gt=0, description="requests/s per API key")
+    pos_api_burst: int = Field(default=20, ge=1, description="burst per API key")
     # Proactive messages (bot/delivery): Telegram's limits and marketing hygiene.
     delivery_rate: float = Field(default=30.0, gt=0, description="messages/s across all chats")
     delivery_paid_broadcast: bool = Field(

@@ -21,6 +21,9 @@ from tests.kit.database import (
 )
 from tests.kit.telegram import RecordingSession
 
+# Shared fixtures that live in the test kit (`chromium`, `browser_page`).
+pytest_plugins = ["tests.kit.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 OWNER_ID = 9001
 """The owner of the program under test (OWNER_IDS)."""

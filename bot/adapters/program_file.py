@@ -8,6 +8,7 @@ and refuses anything that would lose precision.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from bot.domain.program import (
     AUTOMATIONS,
     Automation,
     Category,
+    Channel,
     EarnRules,
     ExpiryRules,
     Limits,
@@ -34,10 +36,12 @@ from bot.domain.program import (
     Program,
     ProgramModel,
     RedeemRules,
+    ReferralRules,
     RewardReason,
     Tier,
     TierRules,
 )
+from bot.domain.surveys import Audience, Option, Question, QuestionKind, Survey
 
 LOCALES = ("ru", "en")
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
@@ -206,6 +210,94 @@ class AutomationSection(_Strict):
     thresholds: dict[Code, int] = Field(default_factory=dict)
 
 
+class ReferralsSection(_Strict):
+    min_purchase: Money = 0
+    monthly_cap: int | None = Field(default=None, ge=0)
+
+
+class ChannelSection(_Strict):
+    chat_id: int | None = None
+    username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+    @model_validator(mode="after")
+    def _named(self) -> ChannelSection:
+        if self.chat_id is None and self.username is None:
+            raise ValueError("a channel needs chat_id or username")
+        return self
+
+
+# Survey, question and option ids travel in callback data (64 bytes): kept short.
+SurveyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,11}$")]
+
+
+class OptionItem(_Strict):
+    code: SurveyCode
+    text: LocalizedText
+
+
+class QuestionItem(_Strict):
+    id: SurveyCode
+    kind: QuestionKind
+    text: LocalizedText
+    options: list[OptionItem] = Field(default_factory=list, max_length=10)
+    max_length: int = Field(default=500, ge=1, le=3000)
+
+    @model_validator(mode="after")
+    def _options(self) -> QuestionItem:
+        choice = self.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+        if choice and len(self.options) < 2:
+            raise ValueError(f"question {self.id!r}: a choice needs at least 2 options")
+        if not choice and self.options:
+            raise ValueError(f"question {self.id!r}: only choices have options")
+        codes = [o.code for o in self.options]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"question {self.id!r}: option codes must be unique")
+        return self
+
+
+class SurveyItem(_Strict):
+    id: SurveyCode
+    title: LocalizedText
+    starts: date | None = None
+    ends: date | None = None
+    audience: Audience = Audience.ALL
+    tier: Code | None = None
+    points: int | None = Field(default=None, ge=0)
+    questions: list[QuestionItem] = Field(min_length=1, max_length=30)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyItem:
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"survey {self.id!r}: question ids must be unique")
+        if (self.audience is Audience.TIER) != (self.tier is not None):
+            raise ValueError(f"survey {self.id!r}: audience 'tier' goes with a tier, only")
+        if self.starts and self.ends and self.ends < self.starts:
+            raise ValueError(f"survey {self.id!r}: ends before it starts")
+        return self
+
+    def to_domain(self) -> Survey:
+        return Survey(
+            id=self.id,
+            title=self.title.as_dict(),
+            starts=self.starts,
+            ends=self.ends,
+            audience=self.audience,
+            tier=self.tier,
+            points=self.points,
+            questions=tuple(
+                Question(
+                    id=q.id,
+                    kind=q.kind,
+                    text=q.text.as_dict(),
+                    options=tuple(Option(o.code, o.text.as_dict()) for o in q.options),
+                    max_length=q.max_length,
+                )
+                for q in self.questions
+            ),
+        )
+
+
 class TextsSection(_Strict):
     rules: LocalizedText
     privacy: LocalizedText
@@ -222,6 +314,20 @@ class ProgramFile(_Strict):
     limits: LimitsSection = LimitsSection()
     offers: list[OfferItem] = Field(default_factory=list)
     automations: dict[str, AutomationSection] = Field(default_factory=dict)
+    referrals: ReferralsSection = ReferralsSection()
+    channel: ChannelSection | None = None
+    surveys: list[SurveyItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _surveys_known(self) -> ProgramFile:
+        ids = [s.id for s in self.surveys]
+        if len(set(ids)) != len(ids):
+            raise ValueError("survey ids must be unique")
+        tiers = {level.code for level in self.tiers.levels}
+        for survey in self.surveys:
+            if survey.tier is not None and survey.tier not in tiers:
+                raise ValueError(f"survey {survey.id!r}: unknown tier {survey.tier!r}")
+        return self
 
     @model_validator(mode="after")
     def _unique_categories(self) -> ProgramFile:
@@ -309,6 +415,21 @@ class ProgramFile(_Strict):
                 )
                 for name, a in self.automations.items()
             },
+            referrals=ReferralRules(
+                min_purchase=self.referrals.min_purchase,
+                monthly_cap=self.referrals.monthly_cap,
+            ),
+            channel=self._channel(),
+            surveys=tuple(s.to_domain() for s in self.surveys),
+        )
+
+    def _channel(self) -> Channel | None:
+        if self.channel is None:
+            return None
+        chat = self.channel.chat_id
+        return Channel(
+            chat_id=chat if chat is not None else f"@{self.channel.username}",
+            username=self.channel.username,
         )
 
 

@@ -8,6 +8,12 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from bot.domain.broadcasts import (
+    BroadcastDraft,
+    BroadcastStatus,
+    ScheduledBroadcast,
+    Segment,
+)
 from bot.domain.delivery import (
     Campaign,
     CampaignStatus,
@@ -30,6 +36,8 @@ from bot.domain.ledger_records import (
 from bot.domain.lots import Lot, Taken
 from bot.domain.members import Member, NewMember, PurchaseSummary
 from bot.domain.offers import Coupon, NewCoupon
+from bot.domain.pos import ApiKeyRecord
+from bot.domain.reports import CampaignStats, Kpis, RegularsSpend
 from bot.domain.staff import (
     Actor,
     LeaderboardRow,
@@ -39,6 +47,7 @@ from bot.domain.staff import (
     StaffMember,
     StaffRole,
 )
+from bot.domain.surveys import SurveyProgress
 
 
 class Clock(Protocol):
@@ -384,6 +393,13 @@ class StaffRepository(Protocol):
         member's, was used, or is older than `not_before`."""
         ...
 
+    async def open_scan_member(
+        self, scan_id: int, staff_id: int, not_before: datetime
+    ) -> int | None:
+        """The member of a scan this staff member may still use (unused, not older than
+        `not_before`), without using it; else None."""
+        ...
+
     async def release_scan(self, scan_id: int) -> None: ...
 
     async def audit(
@@ -430,6 +446,24 @@ class StaffRepository(Protocol):
         ...
 
 
+class ApiKeyRepository(Protocol):
+    async def outlet_by_code(self, code: str) -> int | None: ...
+
+    async def add(self, key_id: str, digest: str, outlet_id: int, now: datetime) -> None: ...
+
+    async def by_key_id(self, key_id: str) -> ApiKeyRecord | None: ...
+
+    async def revoke(self, key_id: str, now: datetime) -> bool:
+        """Mark the key revoked (once); False when there is no such unrevoked key."""
+        ...
+
+    async def list(self) -> list[ApiKeyRecord]: ...
+
+    async def purchase_outlet(self, purchase_id: int) -> int | None:
+        """The outlet a purchase was recorded at (None: none, or no such purchase)."""
+        ...
+
+
 class ChatNotifier(Protocol):
     """Immediate messages to staff and admin chats, outside the outbox (which addresses
     members). Best effort: a failure is logged, never raised, because what it reports is
@@ -458,6 +492,10 @@ class OfferRepository(Protocol):
     async def active_coupons(self, member_id: int, now: datetime) -> list[Coupon]: ...
 
     async def mark_redeemed(self, coupon_id: int, now: datetime, staff_id: int | None) -> bool: ...
+
+    async def release_coupon(self, coupon_id: int) -> None:
+        """Make a redeemed coupon active again (its purchase was refused after all)."""
+        ...
 
     async def expire_coupons(self, now: datetime) -> int: ...
 
@@ -531,6 +569,124 @@ class Segments(Protocol):
     ) -> dict[int, int]: ...
 
 
+class BroadcastRepository(Protocol):
+    """The owner's broadcasts and the members a segment names (selected in the database)."""
+
+    async def audience(self, segment: Segment, now: datetime) -> list[int]:
+        """The segment's members the bot may write marketing to, ascending ids."""
+        ...
+
+    async def add(
+        self,
+        draft: BroadcastDraft,
+        campaign_id: int,
+        status: BroadcastStatus,
+        scheduled_for: datetime | None,
+        created_by: int,
+        now: datetime,
+    ) -> int: ...
+
+    async def by_campaign(self, campaign_id: int) -> ScheduledBroadcast | None: ...
+
+    async def due(self, now: datetime) -> list[ScheduledBroadcast]:
+        """Scheduled broadcasts whose moment is at or before `now`, oldest first."""
+        ...
+
+    async def mark_enqueued(self, broadcast_id: int, recipients: int, now: datetime) -> bool:
+        """scheduled -> enqueued, guarded: False when it was not scheduled any more."""
+        ...
+
+    async def set_recipients(self, broadcast_id: int, recipients: int, now: datetime) -> None: ...
+
+    async def cancel(self, campaign_id: int) -> None: ...
+
+
+class SurveyRepository(Protocol):
+    async def response(self, member_id: int, survey_id: str) -> SurveyProgress | None: ...
+
+    async def start(
+        self, member_id: int, survey_id: str, staff_id: int | None, now: datetime
+    ) -> SurveyProgress:
+        """The member's response to the survey, created unless it exists."""
+        ...
+
+    async def set_draft(self, response_id: int, position: int, draft: tuple[str, ...]) -> bool:
+        """The ticked options of the multiple-choice question at `position`; False when the
+        response has moved on."""
+        ...
+
+    async def record_answer(
+        self,
+        response_id: int,
+        position: int,
+        question_id: str,
+        value: str,
+        now: datetime,
+        *,
+        last: bool,
+    ) -> bool:
+        """Store the answer and advance, only while the response is at `position`."""
+        ...
+
+    async def answers(self, response_id: int) -> dict[str, str]: ...
+
+    async def completed_surveys(self, member_id: int) -> set[str]: ...
+
+    async def has_purchases(self, member_id: int) -> bool: ...
+
+    async def audience(self, survey_id: str, tier_code: str | None, buyers: bool) -> list[int]:
+        """Active members (of the tier, with a purchase) who have not completed the survey."""
+        ...
+
+    async def erase_answers(self, member_id: int, questions: set[tuple[str, str]]) -> None:
+        """Blank the member's answers to these (survey id, question id) pairs."""
+        ...
+
+    async def all_answers(self, survey_id: str) -> tuple[int, int, list[tuple[str, str]]]:
+        """(responses started, completed, every (question id, value))."""
+        ...
+
+
+class ReferralRepository(Protocol):
+    async def chain(self, member_id: int, depth: int) -> list[int]:
+        """The member's referrers upwards, nearest first."""
+        ...
+
+    async def referrer_of(self, member_id: int) -> int | None:
+        """The member who referred this one, if any."""
+        ...
+
+    async def decision(self, friend_id: int) -> str | None: ...
+
+    async def count_outcome_since(self, referrer_id: int, outcome: str, since: datetime) -> int: ...
+
+    async def decide(
+        self, friend_id: int, referrer_id: int, outcome: str, purchase_id: int, now: datetime
+    ) -> str:
+        """Store the decision unless one exists; returns the stored one."""
+        ...
+
+    async def counts(self, referrer_id: int) -> tuple[int, int]:
+        """(friends who joined, friends who made a qualifying purchase)."""
+        ...
+
+
+class ReportQueries(Protocol):
+    """The owner's figures, aggregated in the database (`bot/domain/reports.py`)."""
+
+    async def campaigns(self) -> list[CampaignStats]: ...
+
+    async def kpis(self, start: datetime, end: datetime, timezone: str) -> Kpis: ...
+
+    async def launched_at(self) -> datetime | None: ...
+
+    async def registrations(self) -> dict[str, int]: ...
+
+    async def redeemed_coupons(self, automation: str) -> int: ...
+
+    async def regulars_spend(self, now: datetime) -> RegularsSpend: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `async with uow:` commits on a clean exit and rolls back on
     an exception; repositories never commit on their own."""
@@ -561,6 +717,21 @@ class UnitOfWork(Protocol):
 
     @property
     def segments(self) -> Segments: ...
+
+    @property
+    def broadcasts(self) -> BroadcastRepository: ...
+
+    @property
+    def reports(self) -> ReportQueries: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def surveys(self) -> SurveyRepository: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

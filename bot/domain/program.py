@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.surveys import Survey
 
 
 class ProgramModel(StrEnum):
@@ -145,6 +149,24 @@ class Automation:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralRules:
+    min_purchase: int = 0
+    """The friend's first purchase of at least this amount (minor units) pays the rewards."""
+    monthly_cap: int | None = None
+    """A referrer is rewarded for at most this many friends a calendar month."""
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The brand's Telegram channel; joining it pays `[rewards].channel_join` once."""
+
+    chat_id: int | str
+    """What `getChatMember` is asked about: the numeric id or `@username`."""
+    username: str | None = None
+    """For the link `https://t.me/<username>`."""
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     name: str
     currency: str = "RUB"
@@ -163,6 +185,12 @@ class Program:
     limits: Limits = field(default_factory=Limits)
     offers: tuple[Offer, ...] = ()
     automations: dict[str, Automation] = field(default_factory=dict)
+    referrals: ReferralRules = field(default_factory=ReferralRules)
+    channel: Channel | None = None
+    surveys: tuple[Survey, ...] = ()
+
+    def survey(self, survey_id: str) -> Survey | None:
+        return next((s for s in self.surveys if s.id == survey_id), None)
 
     def automation(self, name: str) -> Automation:
         return self.automations.get(name, Automation())

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.offers import Coupon
+
 INVITE_PREFIX = "inv_"
 """`/start inv_<token>`: a staff invite link."""
 STAFF_REF_PREFIX = "st_"
@@ -73,6 +75,15 @@ class CardView:
     display_name: str
     tier_code: str
     balance: int
+    coupons: tuple[CardCoupon, ...] = ()
+    """The member's active coupons, soonest ending first."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardCoupon:
+    coupon: Coupon
+    usable: bool
+    """Inside its dates and hours now: the card view offers to apply it."""
 
 
 def short_name(first_name: str | None, last_name: str | None) -> str:
@@ -106,13 +117,15 @@ class RedemptionStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class NewRedemptionRequest:
     member_id: int
-    staff_id: int
+    staff_id: int | None
     points: int
     check_amount: int
     created_at: datetime
     expires_at: datetime
     staff_chat_id: int | None
     staff_locale: str
+    api_key_id: int | None = None
+    """Set (and `staff_id` None) when a POS asked through the API."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +133,7 @@ class RedemptionRequestRecord:
     id: int
     member_id: int
     member_telegram_id: int | None
-    staff_id: int
+    staff_id: int | None
     points: int
     check_amount: int
     status: RedemptionStatus
@@ -129,6 +142,7 @@ class RedemptionRequestRecord:
     staff_chat_id: int | None
     staff_message_id: int | None
     staff_locale: str
+    api_key_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,12 @@ CUSTOMER_COMMANDS = (
     "start",
     "card",
     "balance",
+    "offers",
     "history",
+    "gift",
+    "surveys",
+    "friends",
+    "channel",
     "settings",
     "language",
     "stop",
@@ -41,9 +46,20 @@ CUSTOMER_COMMANDS = (
     "forget",
     "help",
 )
-CASHIER_COMMANDS = ("find", *CUSTOMER_COMMANDS)
-MANAGER_COMMANDS = ("find", "staff", "invite", *CUSTOMER_COMMANDS)
-ADMIN_COMMANDS = ("staff", "invite")
+CASHIER_COMMANDS = ("find", "scanner", "top", *CUSTOMER_COMMANDS)
+MANAGER_COMMANDS = ("find", "scanner", "top", "staff", "invite", *CUSTOMER_COMMANDS)
+ADMIN_COMMANDS = (
+    "broadcast",
+    "campaigns",
+    "stats",
+    "review",
+    "staff",
+    "invite",
+    "certificates",
+    "adjust",
+    "survey_results",
+    "survey_push",
+)
 
 Scope = BotCommandScopeAllPrivateChats | BotCommandScopeChat
 

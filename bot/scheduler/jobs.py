@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.services.automations import AutomationRun, Automations
+from bot.services.broadcasts import Broadcasts
 from bot.services.leaderboard import Leaderboards
 from bot.services.till import Till
 
@@ -63,3 +64,8 @@ AUTOMATION_JOBS = {
     "favourite": favourite,
     "off_peak": off_peak,
 }
+
+
+async def enqueue_scheduled_broadcasts(broadcasts: Broadcasts, now: datetime) -> list[int]:
+    """Every 30 s: queue the owner's scheduled broadcasts whose moment has come."""
+    return await broadcasts.enqueue_due(now)

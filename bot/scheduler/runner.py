@@ -25,6 +25,7 @@ from bot.domain.program import Program
 from bot.scheduler import jobs
 from bot.scheduler.election import Election
 from bot.services.automations import Automations
+from bot.services.broadcasts import Broadcasts
 from bot.services.leaderboard import Leaderboards
 from bot.services.till import Till
 
@@ -48,6 +49,7 @@ class SchedulerRunner:
         till: Till,
         leaderboards: Leaderboards,
         *,
+        broadcasts: Broadcasts | None = None,
         retry: float = ELECTION_RETRY_SECONDS,
     ) -> None:
         self._election = election
@@ -57,6 +59,7 @@ class SchedulerRunner:
         self._till = till
         self._leaderboards = leaderboards
         self._retry = retry
+        self._broadcasts = broadcasts
         self._scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -136,6 +139,14 @@ class SchedulerRunner:
             args=[jobs.post_weekly_leaderboard, self._leaderboards, self._clock],
             id="weekly_leaderboard",
         )
+        if self._broadcasts is not None:
+            scheduler.add_job(
+                _call,
+                IntervalTrigger(seconds=30),
+                args=[jobs.enqueue_scheduled_broadcasts, self._broadcasts, self._clock],
+                id="scheduled_broadcasts",
+                misfire_grace_time=30,
+            )
         scheduler.start()
         self._scheduler = scheduler
 

@@ -29,6 +29,7 @@ from bot.domain.members import Member, MemberStatus, NewMember, PurchaseSummary
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import Program, RewardReason
 from bot.domain.staff import STAFF_REF_PREFIX
+from bot.domain.surveys import QuestionKind
 from bot.services.certificates import CertificateRedemption
 from bot.services.ledger import BalanceView, Ledger
 
@@ -415,11 +416,21 @@ class Membership:
           becomes a stranger to the bot and may join again as a new member;
         - status `forgotten`, marketing off, unreachable;
         - the ledger, purchases and the member id stay for the business's accounting, no longer
-          linked to a person.
+          linked to a person;
+        - free-text survey answers are blanked (they may name or describe the person); the
+          choices and scores stay, anonymous, in the survey results.
         """
+        texts = {
+            (survey.id, question.id)
+            for survey in self._program.surveys
+            for question in survey.questions
+            if question.kind is QuestionKind.TEXT
+        }
         async with self._uow() as uow:
             member = await _known(uow, telegram_id)
             await uow.members.forget(member.id, self._clock.now())
+            if texts:
+                await uow.surveys.erase_answers(member.id, texts)
 
     def _today(self) -> date:
         return self._clock.now().astimezone(ZoneInfo(self._program.timezone)).date()

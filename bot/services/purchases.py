@@ -15,7 +15,8 @@ from bot.domain.rules import (
     validate_purchase_amount,
     validate_redemption,
 )
-from bot.services.ledger_core import LedgerCore, Operation, require_active, require_not_member
+from bot.services.ledger_core import Operation, require_active, require_not_member
+from bot.services.referral_rewards import ReferralRewards
 
 CATEGORY_INVALID = "category-invalid"
 RECEIPT_INVALID = "receipt-invalid"
@@ -47,7 +48,7 @@ class PurchaseResult:
         return self.upgraded_from is not None
 
 
-class Purchases(LedgerCore):
+class Purchases(ReferralRewards):
     async def record_purchase(
         self,
         member_id: int,
@@ -75,7 +76,9 @@ class Purchases(LedgerCore):
         - the tier follows at once when the spend over the tier window (this purchase
           included, refunds excluded) reaches a higher threshold (TierChange "purchase");
         - once per idempotency key: the same request again returns the first result
-          (`replayed=True`); other data under the same key is IdempotencyConflict.
+          (`replayed=True`); other data under the same key is IdempotencyConflict;
+        - a referred friend's qualifying purchase then settles the referral reward
+          (`ReferralRewards._settle_referral`), in its own transactions.
         """
         require_not_member(actor, "record-purchase")
         validate_purchase_amount(self._program, amount)
@@ -96,10 +99,16 @@ class Purchases(LedgerCore):
             "receipt_no": receipt_no,
         }
 
+        referrer: list[int | None] = [None]
+
         async def run(
             uow: UnitOfWork, account: Account, operation: Operation, now: datetime
         ) -> PurchaseResult:
             require_active(account)
+            if amount >= self._program.referrals.min_purchase:
+                # Read here, in the purchase's transaction: one cheap query, and no extra
+                # transaction for the members nobody referred.
+                referrer[0] = await uow.referrals.referrer_of(member_id)
             if outlet_id is not None and not await uow.purchases.outlet_exists(outlet_id):
                 raise InvalidInput(OUTLET_UNKNOWN, reason=OUTLET_UNKNOWN)
             if points_to_use:
@@ -166,6 +175,9 @@ class Purchases(LedgerCore):
                 money_to_next_tier=to_next,
             )
 
-        return await self._once(
+        result = await self._once(
             "purchase", idempotency_key, request, member_id, run, PurchaseResult
         )
+        if not result.replayed and referrer[0] is not None:
+            await self._settle_referral(member_id, referrer[0], result.purchase_id)
+        return result

@@ -49,11 +49,13 @@ class Rewards(LedgerCore):
         reason: RewardReason,
         idempotency_key: str,
         actor: LedgerActor,
+        points: int | None = None,
     ) -> RewardResult:
         """Credit a non-purchase reward (welcome, birthday, survey, referral, channel).
 
         - an active member;
-        - the amount is the program's for the reason (`[rewards]`); 0 credits nothing;
+        - the amount is the program's for the reason (`[rewards]`), unless the caller names
+          it from the program (a survey's own `points`); 0 credits nothing;
         - paid once per idempotency key (e.g. `welcome:<member id>`, `birthday:<id>:<year>`):
           the same key again returns the first result; the key with another member or reason
           is IdempotencyConflict;
@@ -61,26 +63,54 @@ class Rewards(LedgerCore):
         """
         reason = RewardReason(reason)
         request: dict[str, object] = {"member_id": member_id, "reason": reason.value}
+        if points is not None:
+            request["points"] = points
+        amount = self._program.reward(reason) if points is None else points
 
         async def run(
             uow: UnitOfWork, account: Account, operation: Operation, now: datetime
         ) -> RewardResult:
             require_active(account)
-            points = self._program.reward(reason)
-            if points <= 0:
+            if amount <= 0:
                 return RewardResult(member_id, reason.value, 0, account.balance, None)
             entry = await self._credit(
                 uow,
                 member_id,
-                points,
+                amount,
                 reward_entry_reason(reason),
                 operation.entry_key(),
                 actor,
                 now,
             )
-            return RewardResult(member_id, reason.value, points, entry.balance_after, entry.id)
+            return RewardResult(member_id, reason.value, amount, entry.balance_after, entry.id)
 
         return await self._once("reward", idempotency_key, request, member_id, run, RewardResult)
+
+    async def grant_offer_bonus(
+        self, member_id: int, points: int, idempotency_key: str, actor: LedgerActor
+    ) -> RewardResult:
+        """Credit the bonus points of an offer coupon redeemed at the till.
+
+        - an active member; the points are positive (InvalidInput);
+        - once per idempotency key (`coupon:<id>`): the same key again returns the first
+          result; the points expire like earned points.
+        """
+        if points <= 0:
+            raise InvalidInput(POINTS_INVALID, reason=POINTS_INVALID)
+        request: dict[str, object] = {"member_id": member_id, "points": points}
+
+        async def run(
+            uow: UnitOfWork, account: Account, operation: Operation, now: datetime
+        ) -> RewardResult:
+            require_active(account)
+            entry = await self._credit(
+                uow, member_id, points, EntryReason.OFFER, operation.entry_key(), actor, now
+            )
+            return RewardResult(
+                member_id, EntryReason.OFFER.value, points, entry.balance_after, entry.id
+            )
+
+        return await self._once("offer", idempotency_key, request, member_id, run, RewardResult)
 
     async def adjust(
         self,

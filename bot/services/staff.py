@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.card_token import member_id_from_card_code, parse_card_code, verify_card_token
 from bot.domain.errors import (
@@ -17,8 +17,18 @@ from bot.domain.errors import (
 )
 from bot.domain.joining import normalize_phone
 from bot.domain.members import Member, MemberStatus
+from bot.domain.offers import unusable_reason
 from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.domain.staff import Actor, CardView, Role, StaffInvite, StaffMember, StaffRole, short_name
+from bot.domain.staff import (
+    Actor,
+    CardCoupon,
+    CardView,
+    Role,
+    StaffInvite,
+    StaffMember,
+    StaffRole,
+    short_name,
+)
 
 INVITE_VALIDITY = timedelta(hours=24)
 SCAN_VALIDITY = timedelta(minutes=10)
@@ -39,6 +49,7 @@ class StaffService:
         card_secret: bytes,
         card_ttl: timedelta,
         token_factory: Callable[[], str] = lambda: secrets.token_urlsafe(16),
+        timezone: tzinfo = UTC,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -46,6 +57,8 @@ class StaffService:
         self._card_secret = card_secret
         self._card_ttl = card_ttl
         self._new_token = token_factory
+        self._tz = timezone
+        """The program's: a coupon's hours of the week are in it."""
 
     async def actor_for(self, telegram_id: int) -> Actor:
         """Who this Telegram user is to the program: owner (from the configuration), active
@@ -138,7 +151,7 @@ class StaffService:
             if scan_id is None:
                 raise CardTokenReplayed("card-token-replayed")
             await uow.staff.audit(actor, "scan", member.id, {"scan": scan_id}, now)
-            return _view(scan_id, member)
+            return await self._view(uow, scan_id, member, now)
 
     async def find_member(self, actor: Actor, query: str) -> CardView:
         """Look a customer up at the till by the numeric card code or by phone number
@@ -162,7 +175,7 @@ class StaffService:
             )
             assert scan_id is not None
             await uow.staff.audit(actor, "lookup", member.id, {"scan": scan_id}, now)
-            return _view(scan_id, member)
+            return await self._view(uow, scan_id, member, now)
 
     async def claim_scan(self, actor: Actor, scan_id: int, operation: str) -> int:
         """Spend the card view's one operation; the member id it was opened for.
@@ -190,18 +203,23 @@ class StaffService:
             raise PermissionDenied("not-staff", reason="not-staff")
         return staff
 
+    async def _view(self, uow: UnitOfWork, scan_id: int, member: Member, now: datetime) -> CardView:
+        """The card view, with the member's active coupons (those usable now can be applied
+        to the purchase)."""
+        coupons = await uow.offers.active_coupons(member.id, now)
+        return CardView(
+            scan_id=scan_id,
+            member_id=member.id,
+            display_name=short_name(member.first_name, member.last_name),
+            tier_code=member.tier_code,
+            balance=member.balance,
+            coupons=tuple(
+                CardCoupon(c, unusable_reason(c, now, self._tz) is None) for c in coupons
+            ),
+        )
+
     async def _require_member(self, uow: UnitOfWork, member_id: int) -> Member:
         member = await uow.members.get(member_id)
         if member is None or member.status is not MemberStatus.ACTIVE:
             raise MemberNotFound("member-not-found")
         return member
-
-
-def _view(scan_id: int, member: Member) -> CardView:
-    return CardView(
-        scan_id=scan_id,
-        member_id=member.id,
-        display_name=short_name(member.first_name, member.last_name),
-        tier_code=member.tier_code,
-        balance=member.balance,
-    )

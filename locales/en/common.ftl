@@ -5,8 +5,16 @@ start-greeting = Hello, { $name }! This is the { $program } loyalty program.
 help =
     What the bot can do:
     /start — start or open the main menu
-    /help — this help
+    /card — my card: the QR code for the till
+    /balance — points, tier and what expires soon
+    /offers — my offers
+    /history — points history
+    /gift — redeem a gift certificate
+    /settings — language, offers, birthday
     /language — change the language
+    /stop — stop offers and promotions
+    /mydata — export my data
+    /forget — delete my data
 error-unexpected = Something went wrong. Please try again a little later.
 error-domain-error = The action could not be done.
 error-not-found = Nothing found.

@@ -6,6 +6,7 @@ import pytest
 
 from bot.adapters.program_file import ProgramFileError, parse_program
 from bot.domain.program import ProgramModel, RewardReason
+from bot.domain.surveys import QuestionKind
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "program.toml").read_text(encoding="utf-8")
 
@@ -52,3 +53,28 @@ def test_broken_toml_is_reported_as_such() -> None:
     with pytest.raises(ProgramFileError) as caught:
         parse_program("[program\nname = 1", "shop.toml")
     assert "not valid TOML" in str(caught.value)
+
+
+def test_surveys_referrals_and_the_channel_are_read() -> None:
+    program = parse_program(EXAMPLE)
+    assert program.referrals.min_purchase == 30_000 and program.referrals.monthly_cap == 10
+    assert program.channel is not None and program.channel.chat_id == "@coffee_and_co"
+    visit = program.survey("visit")
+    assert visit is not None
+    assert [q.kind for q in visit.questions] == list(QuestionKind)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ('kind = "rating"', 'kind = "slider"', "Input should be"),
+        ('audience = "all"', 'audience = "tier"', "goes with a tier"),
+        ('id = "drink"', 'id = "taste"', "question ids must be unique"),
+        ("ends = 2027-12-31", "ends = 2025-12-31", "ends before it starts"),
+        ('id = "visit"', 'id = "Visit!"', "pattern"),
+    ],
+)
+def test_bad_surveys_are_refused(old: str, new: str, reason: str) -> None:
+    assert old in EXAMPLE
+    with pytest.raises(ProgramFileError, match=reason):
+        parse_program(EXAMPLE.replace(old, new, 1))

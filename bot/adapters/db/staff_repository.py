@@ -149,6 +149,18 @@ class TortoiseStaffRepository:
         scan = await CardScan.get(id=scan_id, using_db=self._db)
         return int(scan.member_id)  # type: ignore[attr-defined]
 
+    async def open_scan_member(
+        self, scan_id: int, staff_id: int, not_before: datetime
+    ) -> int | None:
+        scan = (
+            await CardScan.filter(
+                Q(id=scan_id, staff_id=staff_id, used_at__isnull=True, created_at__gte=not_before)
+            )
+            .using_db(self._db)
+            .first()
+        )
+        return int(scan.member_id) if scan else None  # type: ignore[attr-defined]
+
     async def release_scan(self, scan_id: int) -> None:
         await CardScan.filter(id=scan_id).using_db(self._db).update(used_at=None, operation=None)
 
@@ -190,6 +202,7 @@ class TortoiseStaffRepository:
             using_db=self._db,
             member_id=request.member_id,
             staff_id=request.staff_id,
+            api_key_id=request.api_key_id,
             points=request.points,
             check_amount=request.check_amount,
             status=RedemptionStatus.PENDING.value,
@@ -284,7 +297,8 @@ def _request_from_row(row: RedemptionRequest) -> RedemptionRequestRecord:
         id=int(row.id),
         member_id=int(row.member_id),  # type: ignore[attr-defined]
         member_telegram_id=row.member.telegram_id,
-        staff_id=int(row.staff_id),  # type: ignore[attr-defined]
+        staff_id=row.staff_id,  # type: ignore[attr-defined]
+        api_key_id=row.api_key_id,  # type: ignore[attr-defined]
         points=int(row.points),
         check_amount=int(row.check_amount),
         status=RedemptionStatus(row.status),

@@ -7,6 +7,8 @@ from typing import Any, Self
 
 from tortoise.transactions import in_transaction
 
+from bot.adapters.db.api_keys import TortoiseApiKeys
+from bot.adapters.db.broadcasts import TortoiseBroadcasts
 from bot.adapters.db.ledger_repository import (
     TortoiseCertificateRepository,
     TortoiseLedgerRepository,
@@ -14,9 +16,11 @@ from bot.adapters.db.ledger_repository import (
 )
 from bot.adapters.db.offers import TortoiseOffers
 from bot.adapters.db.outbox import TortoiseOutbox
+from bot.adapters.db.reports import SqlReports
 from bot.adapters.db.repositories import TortoiseMemberRepository, TortoiseUpdateLog
 from bot.adapters.db.segments import SqlSegments
 from bot.adapters.db.staff_repository import TortoiseStaffRepository
+from bot.adapters.db.surveys import TortoiseReferrals, TortoiseSurveys
 
 
 class TortoiseUnitOfWork:
@@ -29,6 +33,11 @@ class TortoiseUnitOfWork:
     staff: TortoiseStaffRepository
     offers: TortoiseOffers
     segments: SqlSegments
+    surveys: TortoiseSurveys
+    referrals: TortoiseReferrals
+    broadcasts: TortoiseBroadcasts
+    reports: SqlReports
+    api_keys: TortoiseApiKeys
 
     def __init__(self) -> None:
         self._context: Any = None
@@ -45,6 +54,11 @@ class TortoiseUnitOfWork:
         self.staff = TortoiseStaffRepository(connection)
         self.offers = TortoiseOffers(connection)
         self.segments = SqlSegments(connection)
+        self.surveys = TortoiseSurveys(connection)
+        self.referrals = TortoiseReferrals(connection)
+        self.broadcasts = TortoiseBroadcasts(connection)
+        self.reports = SqlReports(connection)
+        self.api_keys = TortoiseApiKeys(connection)
         return self
 
     async def __aexit__(

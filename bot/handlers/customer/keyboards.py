@@ -96,12 +96,17 @@ def single_button_keyboard(text: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=text)]], resize_keyboard=True)
 
 
-def main_menu(t: Translator) -> ReplyKeyboardMarkup:
-    # Offers, "Invite a friend" and surveys join this menu with their own issues.
+def main_menu(t: Translator, *, surveys: bool = False) -> ReplyKeyboardMarkup:
+    """`surveys`: a survey is open to the member now (the button shows only then)."""
+    social = [KeyboardButton(text=t("menu-invite"))]
+    if surveys:
+        social.append(KeyboardButton(text=t("menu-surveys")))
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=t("menu-card")), KeyboardButton(text=t("menu-balance"))],
-            [KeyboardButton(text=t("menu-history")), KeyboardButton(text=t("menu-settings"))],
+            [KeyboardButton(text=t("menu-offers")), KeyboardButton(text=t("menu-history"))],
+            social,
+            [KeyboardButton(text=t("menu-settings"))],
         ],
         resize_keyboard=True,
         is_persistent=True,

@@ -21,6 +21,7 @@ from bot.handlers.customer.keyboards import (
     main_menu,
 )
 from bot.services.membership import Membership, Visitor
+from bot.services.surveys import Surveys
 
 CHOSEN_LOCALE = "chosen_locale"
 """Conversation-state key of the language a stranger picked before /start."""
@@ -36,6 +37,7 @@ async def cmd_start(
     locale: str,
     state: FSMContext,
     bot: Bot,
+    surveys: Surveys,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -58,7 +60,8 @@ async def cmd_start(
     if progress.step is JoinStep.DONE:
         await state.clear()
         name = escape(progress.member.display_name)
-        await message.answer(t("start-welcome-back", name=name), reply_markup=main_menu(t))
+        menu = main_menu(t, surveys=bool(await surveys.available(user.id)))
+        await message.answer(t("start-welcome-back", name=name), reply_markup=menu)
         return
     await ask(bot, message.chat.id, progress, t, i18n, program, state)
 

@@ -13,8 +13,9 @@ from tests.integration.membership.helpers import press, say
 from tests.integration.staff.test_till import OWNER, hire, in_admin_chat
 from tests.kit.telegram import user
 
-CUSTOMER = ["start", "card", "balance", "history", "settings", "language", "stop", "mydata"]
-CUSTOMER += ["forget", "help"]
+CUSTOMER = ["start", "card", "balance", "offers", "history", "gift", "surveys", "friends"]
+CUSTOMER += ["channel", "settings", "language"]
+CUSTOMER += ["stop", "mydata", "forget", "help"]
 
 
 def menus(app: BotUnderTest) -> dict[tuple[str, int | None, str | None], dict[str, str]]:
@@ -44,10 +45,19 @@ async def test_startup_sets_customer_and_admin_menus_in_every_language(app: BotU
     assert sent[("all_private_chats", None, "en")]["card"] == "My card: the QR code for the till"
     # Clients in another language get the default locale's (ru) menu.
     assert sent[("all_private_chats", None, None)] == sent[("all_private_chats", None, "ru")]
-    assert sent[("chat", ADMIN_CHAT_ID, "en")] == {
-        "staff": "Staff list",
-        "invite": "Invite a staff member",
-    }
+    assert list(sent[("chat", ADMIN_CHAT_ID, "en")]) == [
+        "broadcast",
+        "campaigns",
+        "stats",
+        "review",
+        "staff",
+        "invite",
+        "certificates",
+        "adjust",
+        "survey_results",
+        "survey_push",
+    ]
+    assert sent[("chat", ADMIN_CHAT_ID, "en")]["staff"] == "Staff list"
     scopes = [r.scope for r in app.session.sent("SetMyCommands")]
     assert all(isinstance(s, BotCommandScopeAllPrivateChats | BotCommandScopeChat) for s in scopes)
 
@@ -68,7 +78,7 @@ async def test_a_new_cashier_gets_the_staff_menu_and_loses_it_when_removed(
 
     sent = menus(app)
     assert set(sent) == {("chat", 2101, "ru"), ("chat", 2101, "en"), ("chat", 2101, None)}
-    assert list(sent[("chat", 2101, "en")]) == ["find", *CUSTOMER]
+    assert list(sent[("chat", 2101, "en")]) == ["find", "scanner", "top", *CUSTOMER]
     assert app.session.sent("DeleteMyCommands") == []
 
     staff = await Staff.get(telegram_id=2101)
@@ -85,7 +95,13 @@ async def test_a_new_cashier_gets_the_staff_menu_and_loses_it_when_removed(
 
 async def test_a_manager_menu_has_the_staff_commands(app: BotUnderTest) -> None:
     await hire(app, user(2102, "Mark", "en"), "manager")
-    assert list(menus(app)[("chat", 2102, "ru")])[:3] == ["find", "staff", "invite"]
+    assert list(menus(app)[("chat", 2102, "ru")])[:5] == [
+        "find",
+        "scanner",
+        "top",
+        "staff",
+        "invite",
+    ]
 
 
 async def test_a_refused_invite_sets_no_menu(app: BotUnderTest) -> None:

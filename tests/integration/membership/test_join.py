@@ -58,7 +58,14 @@ async def test_joining_step_by_step_in_russian(app: BotUnderTest) -> None:
     await say(app, anna, "24.05.1990")
     done = last(app)
     assert last_text(app).startswith("Готово, Anna! Вы участник программы «Coffee & Co»")
-    assert reply_buttons(done) == ["💳 Моя карта", "💰 Баланс", "📜 История", "⚙️ Настройки"]
+    assert reply_buttons(done) == [
+        "💳 Моя карта",
+        "💰 Баланс",
+        "🎁 Предложения",
+        "📜 История",
+        "🤝 Пригласить друга",
+        "⚙️ Настройки",
+    ]
     row = await Member.get(telegram_id=1001)
     assert row.status == "active"
     assert row.first_name == "Anna"
@@ -81,7 +88,14 @@ async def test_joining_in_english_with_a_typed_name_and_an_iso_birthday(app: Bot
     await say(app, john, "1985-12-31")
 
     assert last_text(app).startswith("Done, John! You are a member of Coffee & Co.")
-    assert reply_buttons(last(app)) == ["💳 My card", "💰 Balance", "📜 History", "⚙️ Settings"]
+    assert reply_buttons(last(app)) == [
+        "💳 My card",
+        "💰 Balance",
+        "🎁 Offers",
+        "📜 History",
+        "🤝 Invite a friend",
+        "⚙️ Settings",
+    ]
     row = await Member.get(telegram_id=1002)
     assert (row.locale, row.status, row.phone) == ("en", "active", "+447700900123")
     assert (row.first_name, row.last_name, row.birthday) == (

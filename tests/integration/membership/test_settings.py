@@ -65,7 +65,14 @@ async def test_switching_language_resends_the_menu_in_the_new_language(app: BotU
     assert (await Member.get(telegram_id=1203)).locale == "en"
     assert last(app, "EditMessageText").text == "Language: English."
     assert last_text(app) == "Choose an action in the menu."
-    assert reply_buttons(last(app)) == ["💳 My card", "💰 Balance", "📜 History", "⚙️ Settings"]
+    assert reply_buttons(last(app)) == [
+        "💳 My card",
+        "💰 Balance",
+        "🎁 Offers",
+        "📜 History",
+        "🤝 Invite a friend",
+        "⚙️ Settings",
+    ]
     await say(app, anna, "/help")
     assert last_text(app).startswith("What the bot can do")
 

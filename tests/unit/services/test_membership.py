@@ -150,9 +150,18 @@ class FakeLedger:
         return RewardResult(member_id, reason.value, points, points, 1, replayed=replayed)
 
 
+class FakeSurveys:
+    def __init__(self) -> None:
+        self.erased: list[tuple[int, set[tuple[str, str]]]] = []
+
+    async def erase_answers(self, member_id: int, questions: set[tuple[str, str]]) -> None:
+        self.erased.append((member_id, questions))
+
+
 class FakeUnitOfWork:
     def __init__(self, members: FakeMembers) -> None:
         self.members = members
+        self.surveys = FakeSurveys()
 
     async def __aenter__(self) -> FakeUnitOfWork:
         return self

@@ -9,4 +9,7 @@ MODEL_MODULES = [
     "bot.adapters.db.models.delivery",
     "bot.adapters.db.models.staff",
     "bot.adapters.db.models.offers",
+    "bot.adapters.db.models.broadcasts",
+    "bot.adapters.db.models.api",
+    "bot.adapters.db.models.surveys",
 ]

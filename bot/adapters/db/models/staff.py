@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from bot.adapters.db.models.api import ApiKey
 from bot.adapters.db.models.core import Member, Outlet, Staff
 
 
@@ -58,8 +59,12 @@ class RedemptionRequest(Model):
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="redemption_requests", on_delete=fields.CASCADE
     )
-    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
-        "models.Staff", related_name="redemption_requests", on_delete=fields.CASCADE
+    # Asked by a cashier (staff) or by a POS through the API (api_key); exactly one is set.
+    staff: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="redemption_requests", null=True, on_delete=fields.CASCADE
+    )
+    api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
+        "models.ApiKey", related_name="redemption_requests", null=True, on_delete=fields.CASCADE
     )
     points = fields.BigIntField()
     check_amount = fields.BigIntField()
