@@ -4,50 +4,28 @@ emulator, the wizard driven from the admin group, every member receiving the mes
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import os
+import sys
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from bot.adapters.db import close_database, migrate_database, open_database
-from bot.adapters.db.uow import tortoise_uow_factory
-from bot.adapters.program_file import load_program
-from bot.bootstrap import build_services, card_secret
-from bot.config import Settings
 from bot.sandbox import SandboxHandle
 from bot.sandbox.client import SandboxClient, SentMessage
 from bot.sandbox.personas import ADMIN_CHAT_ID, OLGA
-from bot.services.membership import Visitor
-from tests.e2e.conftest import ROOT, TOKEN, start_bot
-from tests.kit.clock import FixedClock
+from tests.e2e.conftest import ROOT, start_bot
 
 WAIT = 30.0
 RECIPIENTS = 50
 
 
 async def seed_members(database_url: str, telegram_ids: list[int]) -> None:
-    """Members who finished joining, made through the services on the bot's database."""
-    await migrate_database(database_url)
-    await open_database(database_url)
-    try:
-        settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), database_url=database_url)
-        services = build_services(
-            tortoise_uow_factory,
-            FixedClock(),
-            load_program(ROOT / "program.toml"),
-            card_secret=card_secret(settings),
-            card_ttl=timedelta(minutes=5),
-            locales=("ru", "en"),
-        )
-        membership = services.membership
-        for telegram_id in telegram_ids:
-            await membership.open(Visitor(telegram_id, f"M{telegram_id}", None, None, "en"))
-            await membership.accept_terms(telegram_id)
-            await membership.share_phone(telegram_id, telegram_id, f"+7911{telegram_id:07d}")
-            await membership.confirm_name(telegram_id, None)
-            await membership.finish_join(telegram_id, None)
-    finally:
-        await close_database()
+    """Members who finished joining, made through the services in a separate process: tortoise
+    builds its SQL for the first database a process opens, and the test process must stay free
+    to open PostgreSQL afterwards."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.e2e.seed", database_url, *map(str, telegram_ids),
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert await process.wait() == 0
 
 
 async def next_with_buttons(client: SandboxClient) -> SentMessage:
