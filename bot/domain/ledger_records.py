@@ -50,6 +50,8 @@ class Account:
     status: MemberStatus
     balance: int
     tier_code: str
+    referred_by: int | None = None
+    """The member who referred this one (read with the row lock, for the referral reward)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,6 +177,8 @@ class LeaderboardRow:
     """Members who joined through the staff member's `st_` link in the period."""
     purchases: int
     """Purchases the staff member recorded in the period."""
+    surveys: int = 0
+    """Surveys completed through the staff member's `sv_` link or prompt in the period."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,4 +194,4 @@ class Leaderboard:
 
 
 def rank_leaderboard(rows: list[LeaderboardRow]) -> tuple[LeaderboardRow, ...]:
-    return tuple(sorted(rows, key=lambda r: (-r.registered, -r.purchases, r.staff_id)))
+    return tuple(sorted(rows, key=lambda r: (-r.registered, -r.purchases, -r.surveys, r.staff_id)))

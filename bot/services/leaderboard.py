@@ -37,7 +37,7 @@ class Leaderboards:
         weekly scheduler job."""
         board = await self._compute(now)
         parts = [MessageContent("leaderboard-weekly-title", {"days": LEADERBOARD_WINDOW.days})]
-        shown = [row for row in board.rows[:TOP] if row.registered or row.purchases]
+        shown = [row for row in board.rows[:TOP] if row.registered or row.purchases or row.surveys]
         parts += [
             MessageContent(
                 "leaderboard-line",
@@ -46,6 +46,7 @@ class Leaderboards:
                     "name": row.name,
                     "registered": row.registered,
                     "purchases": row.purchases,
+                    "surveys": row.surveys,
                 },
             )
             for rank, row in enumerate(shown, 1)

@@ -106,9 +106,9 @@ class Purchases(ReferralRewards):
         ) -> PurchaseResult:
             require_active(account)
             if amount >= self._program.referrals.min_purchase:
-                # Read here, in the purchase's transaction: one cheap query, and no extra
-                # transaction for the members nobody referred.
-                referrer[0] = await uow.referrals.referrer_of(member_id)
+                # Read with the account's row lock: no extra query, and no extra transaction
+                # for the members nobody referred.
+                referrer[0] = account.referred_by
             if outlet_id is not None and not await uow.purchases.outlet_exists(outlet_id):
                 raise InvalidInput(OUTLET_UNKNOWN, reason=OUTLET_UNKNOWN)
             if points_to_use:

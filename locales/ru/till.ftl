@@ -58,6 +58,6 @@ alert-member-velocity = ⚠️ Лимит частоты: у участника 
     } за последний час (предел { $limit }); { $staff } (код { $code }) пытался записать ещё одну. Отказано.
 leaderboard-title = Рейтинг сотрудников за { $days } дней:
 leaderboard-weekly-title = Рейтинг сотрудников за неделю ({ $days } дней):
-leaderboard-line = { $rank }. { $name } — привели участников: { $registered }, покупок: { $purchases }
-leaderboard-you = Ваше место: { $rank } (привели участников: { $registered }, покупок: { $purchases })
+leaderboard-line = { $rank }. { $name } — привели участников: { $registered }, покупок: { $purchases }, опросов: { $surveys }
+leaderboard-you = Ваше место: { $rank } (привели участников: { $registered }, покупок: { $purchases }, опросов: { $surveys })
 leaderboard-empty = Пока без активности.

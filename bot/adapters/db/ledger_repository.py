@@ -148,7 +148,7 @@ def _purchase(row: Purchase) -> PurchaseRecord:
     )
 
 
-_ACCOUNT_FIELDS = ("id", "status", "balance", "tier_code")
+_ACCOUNT_FIELDS = ("id", "status", "balance", "tier_code", "referred_by_id")
 
 
 def _account(row: MemberRow) -> Account:
@@ -157,6 +157,7 @@ def _account(row: MemberRow) -> Account:
         status=MemberStatus(row.status),
         balance=row.balance,
         tier_code=row.tier_code,
+        referred_by=row.referred_by_id,  # type: ignore[attr-defined]
     )
 
 
@@ -173,7 +174,9 @@ class TortoiseLedgerRepository:
         # row locks; tortoise serializes its transactions on its single connection instead.
         lock = " FOR NO KEY UPDATE" if self._sql.postgres else ""
         rows = await self._sql.rows(
-            f"SELECT id, status, balance, tier_code FROM members WHERE id = ?{lock}", member_id
+            "SELECT id, status, balance, tier_code, referred_by_id FROM members"
+            f" WHERE id = ?{lock}",
+            member_id,
         )
         if not rows:
             return None
@@ -183,6 +186,7 @@ class TortoiseLedgerRepository:
             status=MemberStatus(row["status"]),
             balance=int(row["balance"]),
             tier_code=str(row["tier_code"]),
+            referred_by=row["referred_by_id"],
         )
 
     async def account(self, member_id: int) -> Account | None:

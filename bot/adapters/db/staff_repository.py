@@ -13,6 +13,7 @@ from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import Staff as StaffRow
 from bot.adapters.db.models.ledger import Purchase
 from bot.adapters.db.models.staff import AuditEntry, CardScan, RedemptionRequest, StaffInvite
+from bot.adapters.db.models.surveys import SurveyResponse
 from bot.adapters.db.repositories import insert_or_skip
 from bot.domain.staff import (
     Actor,
@@ -278,7 +279,17 @@ class TortoiseStaffRepository:
             .group_by("staff_id")
             .values("staff_id", "n")
         )
+        prompted = (
+            await SurveyResponse.filter(
+                staff_id__isnull=False, completed_at__gt=since, completed_at__lte=until
+            )
+            .using_db(self._db)
+            .annotate(n=Count("id"))
+            .group_by("staff_id")
+            .values("staff_id", "n")
+        )
         by_registrar = {int(r["registered_by_id"]): int(r["n"]) for r in registered}
+        by_prompter = {int(r["staff_id"]): int(r["n"]) for r in prompted}
         by_recorder = {int(r["staff_id"]): int(r["n"]) for r in recorded}
         people = await StaffRow.filter(active=True).using_db(self._db).order_by("id")
         return [
@@ -287,6 +298,7 @@ class TortoiseStaffRepository:
                 name=person.name,
                 registered=by_registrar.get(person.id, 0),
                 purchases=by_recorder.get(person.id, 0),
+                surveys=by_prompter.get(person.id, 0),
             )
             for person in people
         ]

@@ -171,14 +171,6 @@ class TortoiseReferrals:
             chain.append(current)
         return chain
 
-    async def referrer_of(self, member_id: int) -> int | None:
-        values: list[Any] = list(
-            await Member.filter(id=member_id)
-            .using_db(self._db)
-            .values_list("referred_by_id", flat=True)
-        )
-        return int(values[0]) if values and values[0] is not None else None
-
     async def decision(self, friend_id: int) -> str | None:
         row = await ReferralReward.filter(friend_id=friend_id).using_db(self._db).first()
         return row.outcome if row else None

@@ -424,6 +424,7 @@ async def cmd_top(
             name=html.escape(row.name),
             registered=row.registered,
             purchases=row.purchases,
+            surveys=row.surveys,
         )
         for rank, row in enumerate(board.rows[:TOP], 1)
     ] or [t("leaderboard-empty")]
@@ -431,7 +432,13 @@ async def cmd_top(
     if rank is not None:
         row = board.rows[rank - 1]
         lines.append(
-            t("leaderboard-you", rank=rank, registered=row.registered, purchases=row.purchases)
+            t(
+                "leaderboard-you",
+                rank=rank,
+                registered=row.registered,
+                purchases=row.purchases,
+                surveys=row.surveys,
+            )
         )
     await message.answer("\n".join(lines))
 

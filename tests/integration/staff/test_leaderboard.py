@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from bot.adapters.db.models.core import Member, Staff
+from bot.adapters.db.models.surveys import SurveyResponse
 from bot.domain.ledger_records import LedgerActor
 from bot.scheduler.jobs import post_weekly_leaderboard
 from tests.conftest import ADMIN_CHAT_ID, BotUnderTest
@@ -45,6 +46,15 @@ async def plant(app: BotUnderTest) -> None:
     await records(dan, first, "d1")
     await records(dan, third, "d2")
     await records(carol, third, "c1")
+    eve = await Staff.get(telegram_id=EVE.id)
+    await SurveyResponse.create(  # a survey completed through Eve's `sv_` link this week
+        member_id=first,
+        survey_id="visit",
+        position=3,
+        staff_id=eve.id,
+        started_at=app.container.clock.now(),
+        completed_at=app.container.clock.now(),
+    )
 
 
 async def test_top_shows_the_week_ranked_and_the_callers_place(app: BotUnderTest) -> None:
@@ -52,10 +62,10 @@ async def test_top_shows_the_week_ranked_and_the_callers_place(app: BotUnderTest
     await say(app, DAN, "/top")
     assert html.unescape(texts(app)[-1]).splitlines() == [
         "Staff leaderboard, last 7 days:",
-        "1. Carol — members registered: 2, purchases: 1",
-        "2. Dan — members registered: 1, purchases: 2",
-        "3. Eve — members registered: 0, purchases: 0",
-        "Your place: 2 (members registered: 1, purchases: 2)",
+        "1. Carol — members registered: 2, purchases: 1, surveys: 0",
+        "2. Dan — members registered: 1, purchases: 2, surveys: 0",
+        "3. Eve — members registered: 0, purchases: 0, surveys: 1",
+        "Your place: 2 (members registered: 1, purchases: 2, surveys: 0)",
     ]
 
 
@@ -67,8 +77,9 @@ async def test_the_weekly_post_goes_to_the_admin_chat(app: BotUnderTest) -> None
     assert post.chat_id == ADMIN_CHAT_ID
     assert html.unescape(post.text).splitlines() == [
         "Рейтинг сотрудников за неделю (7 дней):",
-        "1. Carol — привели участников: 2, покупок: 1",
-        "2. Dan — привели участников: 1, покупок: 2",
+        "1. Carol — привели участников: 2, покупок: 1, опросов: 0",
+        "2. Dan — привели участников: 1, покупок: 2, опросов: 0",
+        "3. Eve — привели участников: 0, покупок: 0, опросов: 1",
     ]
 
 
