@@ -24,7 +24,7 @@ def test_money_variables_are_formatted_in_the_recipients_language() -> None:
 def test_other_variables_pass_unchanged() -> None:
     text = I18n("en")("en").render(
         "leaderboard-line",
-        {"rank": 1, "name": "Carol", "registered": 2, "purchases": 12_000},
+        {"rank": 1, "name": "Carol", "registered": 2, "purchases": 12_000, "surveys": 3},
         "RUB",
     )
-    assert text == "1. Carol — members registered: 2, purchases: 12,000"
+    assert text == "1. Carol — members registered: 2, purchases: 12,000, surveys: 3"
