@@ -40,6 +40,7 @@ from bot.domain.errors import (
 from bot.domain.money import parse_amount
 from bot.domain.ports import Clock
 from bot.domain.program import Program, localized
+from bot.domain.receipts import parse_receipt_number
 from bot.domain.staff import Actor, CardView
 from bot.services.staff import StaffService
 from bot.services.till import Till
@@ -63,7 +64,6 @@ NOT_A_CARD = "not-a-card"
 NOT_STAFF = "not-staff"
 CATEGORY_REQUIRED = "category-required"
 CATEGORY_INVALID = "category-invalid"
-RECEIPT_INVALID = "receipt-invalid"
 
 ERROR_STATUS: dict[str, int] = {
     # The launch data: checked first, before anything else.
@@ -110,7 +110,6 @@ UI_TEXTS = (
 )
 """The page's texts (`miniapp-<name>` in locales/), sent by /me in the staff member's language."""
 
-_RECEIPT = re.compile(r"[A-Za-z0-9-]{1,32}")
 _TOKEN_IN_TEXT = re.compile(rf"^{CARD_START_PREFIX}([A-Za-z0-9_-]{{1,64}})$")
 
 
@@ -335,9 +334,8 @@ async def purchase(request: web.Request) -> web.Response:
         raise InvalidInput(CATEGORY_REQUIRED, reason=CATEGORY_REQUIRED)
     if category is not None and program.category(category) is None:
         raise InvalidInput(CATEGORY_INVALID, reason=CATEGORY_INVALID)
-    receipt = (body.receipt or "").strip() or None
-    if receipt is not None and not _RECEIPT.fullmatch(receipt):
-        raise InvalidInput(RECEIPT_INVALID, reason=RECEIPT_INVALID)
+    typed = (body.receipt or "").strip()
+    receipt = parse_receipt_number(typed) if typed else None
     result = await app.till.record_purchase(
         request[ACTOR], body.scan_id, amount, category, receipt_no=receipt
     )

@@ -24,10 +24,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.adapters.i18n import I18n, Translator
 from bot.domain.card_token import CARD_START_PREFIX
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.money import parse_amount
 from bot.domain.offers import coupon_discount
 from bot.domain.program import Program, localized
+from bot.domain.receipts import parse_receipt_number
 from bot.domain.staff import INVITE_PREFIX, Actor, CardView
 from bot.handlers.commands import show_staff_menu
 from bot.services.leaderboard import TOP, Leaderboards
@@ -283,8 +284,9 @@ async def ask_receipt(message: Message, state: FSMContext, t: Translator) -> Non
 async def on_receipt(
     message: Message, state: FSMContext, program: Program, t: Translator, locale: str
 ) -> None:
-    receipt = (message.text or "").strip()
-    if not receipt or len(receipt) > 32 or not receipt.replace("-", "").isalnum():
+    try:
+        receipt = parse_receipt_number(message.text or "")
+    except InvalidInput:
         await message.answer(t("till-receipt-invalid"))
         return
     await state.update_data(receipt=receipt)
