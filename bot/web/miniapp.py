@@ -44,6 +44,7 @@ from bot.domain.receipts import parse_receipt_number
 from bot.domain.staff import Actor, CardView
 from bot.services.staff import StaffService
 from bot.services.till import Till
+from bot.web.errors import Refused, status_for
 from bot.web.init_data import (
     INIT_DATA_EXPIRED,
     INIT_DATA_INVALID,
@@ -131,23 +132,6 @@ ACTOR: web.RequestKey[Actor] = web.RequestKey("miniapp-actor", Actor)
 TRANSLATOR: web.RequestKey[Translator] = web.RequestKey("miniapp-t", Translator)
 
 
-class Refused(Exception):
-    """A request refused by the API itself (not by a service); `code` is in ERROR_STATUS."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
-
-
-def status_for(error: DomainError) -> int:
-    for cls in type(error).__mro__:
-        code = getattr(cls, "code", None)
-        if isinstance(code, str) and code in ERROR_STATUS:
-            return ERROR_STATUS[code]
-    return ERROR_STATUS[DomainError.code]
-
-
 def error_message(t: Translator, code: str, reason: str | None, variables: dict[str, Any]) -> str:
     """The most specific text there is: the Mini App's own wording first, then the bot's."""
     keys = [f"miniapp-error-{code}-{reason}", f"error-{code}-{reason}"] if reason else []
@@ -195,7 +179,9 @@ async def guard(
     except Refused as refused:
         return error_response(t, refused.code, ERROR_STATUS[refused.code], refused.details)
     except DomainError as error:
-        return error_response(t, error.code, status_for(error), _variables(app, t, error))
+        return error_response(
+            t, error.code, status_for(error, ERROR_STATUS), _variables(app, t, error)
+        )
 
 
 def _init_data(request: web.Request) -> str | None:

@@ -43,6 +43,7 @@ from bot.domain.pos import ApiClient
 from bot.domain.program import Program
 from bot.services.api_keys import ApiKeyInvalid, ApiKeyMissing, ApiKeyRevoked, ApiKeys
 from bot.services.pos import PointOfSale
+from bot.web.errors import Refused, status_for
 
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024
@@ -262,23 +263,6 @@ BODY: web.RequestKey[bytes] = web.RequestKey("pos-body", bytes)
 Body = TypeVar("Body", bound=BaseModel)
 
 
-class Refused(Exception):
-    """A request refused by the API itself (not by a service); `code` is in ERROR_STATUS."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
-
-
-def status_for(error: DomainError) -> int:
-    for cls in type(error).__mro__:
-        code = getattr(cls, "code", None)
-        if isinstance(code, str) and code in ERROR_STATUS:
-            return ERROR_STATUS[code]
-    return ERROR_STATUS[DomainError.code]
-
-
 def error_response(
     t: Translator,
     code: str,
@@ -343,7 +327,7 @@ async def guard(
     except Refused as refused:
         return error_response(t, refused.code, ERROR_STATUS[refused.code], refused.details)
     except DomainError as error:
-        return error_response(t, error.code, status_for(error), dict(error.details))
+        return error_response(t, error.code, status_for(error, ERROR_STATUS), dict(error.details))
 
 
 def read_body(request: web.Request, model: type[Body]) -> Body:
