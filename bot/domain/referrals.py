@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 CHAIN_DEPTH = 50
@@ -63,3 +65,15 @@ def decide(
     if monthly_cap is not None and paid_this_month >= monthly_cap:
         return ReferralOutcome.CAPPED
     return ReferralOutcome.PAID
+
+
+@dataclass(frozen=True, slots=True)
+class ReferredFriend:
+    """A member someone referred, as the referrer's data export shows them."""
+
+    first_name: str | None
+    """None once the friend erased their data."""
+    joined_at: datetime | None
+    """None until the friend finished joining."""
+    outcome: str | None
+    """The `ReferralOutcome` taken at their first qualifying purchase; None before it."""

@@ -7,7 +7,7 @@ and an answer is always checked against the question it was given for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.domain.program import Localized
@@ -116,7 +116,7 @@ def parse_answer(question: Question, value: str, draft: tuple[str, ...] = ()) ->
         return MULTIPLE_SEPARATOR.join(chosen)
     if kind in (QuestionKind.RATING, QuestionKind.NPS):
         allowed = RATING_RANGE if kind is QuestionKind.RATING else NPS_RANGE
-        if not value.isdigit() or int(value) not in allowed:
+        if _score(value) not in allowed:
             raise ValueError(AnswerProblem.OPTION)
         return str(int(value))
     text = value.strip()
@@ -162,3 +162,51 @@ class SurveyProgress:
     draft: tuple[str, ...]
     completed: bool
     staff_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """One of a member's answers, for their data export."""
+
+    survey_id: str
+    question_id: str
+    value: str
+    answered_at: datetime
+
+
+# --- the post-purchase rating -------------------------------------------------------------
+
+
+class RatingProblem(StrEnum):
+    """Why a rating tap was refused (`InvalidInput` reasons)."""
+
+    UNKNOWN = "rating-unknown"
+    """No such prompt, or another member's."""
+    DONE = "rating-done"
+    """Rated already: the first tap counts."""
+    OUT_OF_RANGE = "rating-out-of-range"
+
+
+def parse_rating(value: str) -> int:
+    """A post-purchase rating as tapped: 1..5 (ValueError(RatingProblem.OUT_OF_RANGE))."""
+    score = _score(value)
+    if score is None or score not in RATING_RANGE:
+        raise ValueError(RatingProblem.OUT_OF_RANGE)
+    return score
+
+
+def _score(value: str) -> int | None:
+    """A button's score: ASCII digits only (`str.isdigit` also takes "٣" and "²")."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class RatingPrompt:
+    """A post-purchase rating prompt and, once the member tapped, its score."""
+
+    id: int
+    member_id: int
+    purchase_id: int
+    prompted_at: datetime
+    score: int | None = None
+    rated_at: datetime | None = None

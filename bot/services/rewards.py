@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,8 @@ class Rewards(LedgerCore):
         idempotency_key: str,
         actor: LedgerActor,
         points: int | None = None,
+        *,
+        within: Callable[[UnitOfWork], Awaitable[None]] | None = None,
     ) -> RewardResult:
         """Credit a non-purchase reward (welcome, birthday, survey, referral, channel).
 
@@ -59,7 +62,11 @@ class Rewards(LedgerCore):
         - paid once per idempotency key (e.g. `welcome:<member id>`, `birthday:<id>:<year>`):
           the same key again returns the first result; the key with another member or reason
           is IdempotencyConflict;
-        - the points expire like earned points.
+        - the points expire like earned points;
+        - `within`, when given, is the step that earns the reward (completing a survey): it
+          runs first in the reward's own transaction, with the member locked, so the step and
+          its reward commit together or not at all; an exception from it pays nothing. A
+          replay (the key was paid before) does not run it.
         """
         reason = RewardReason(reason)
         request: dict[str, object] = {"member_id": member_id, "reason": reason.value}
@@ -71,6 +78,8 @@ class Rewards(LedgerCore):
             uow: UnitOfWork, account: Account, operation: Operation, now: datetime
         ) -> RewardResult:
             require_active(account)
+            if within is not None:
+                await within(uow)
             if amount <= 0:
                 return RewardResult(member_id, reason.value, 0, account.balance, None)
             entry = await self._credit(

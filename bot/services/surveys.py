@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from bot.domain.delivery import KIND_PRIORITY, Button, DeliveryKind, MessageCont
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.ledger_records import LedgerActor
 from bot.domain.members import Member, MemberStatus
-from bot.domain.ports import ChatNotifier, Clock, UnitOfWorkFactory
+from bot.domain.ports import ChatNotifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import Program, RewardReason
 from bot.domain.staff import Actor, Role
 from bot.domain.surveys import (
@@ -43,6 +44,12 @@ T = TypeVar("T")
 SURVEY_UNKNOWN = "survey-unknown"
 """No such survey, not active today, or not for this member."""
 SURVEY_DONE = "survey-done"
+ASK_UNKNOWN = "survey-ask-unknown"
+"""Not a purchase this staff member recorded."""
+ASK_CLOSED = "survey-ask-closed"
+"""No such survey open to the customer now, or they completed it."""
+ASK_SENT = "survey-ask-sent"
+"""The customer was asked already (or someone is credited with their response)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +131,8 @@ class Surveys:
         - a member who finished joining; a survey active today and open to them
           (InvalidInput `survey-unknown`), not completed (InvalidInput `survey-done`);
         - `staff_code` (a staff member's survey link, `sv_<survey>_<code>`) credits an active
-          staff member with the response; only when the response is created.
+          staff member with the response, unless someone is credited already (`_respond`,
+          the path the till's "ask the customer" takes too).
         """
         now = self._clock.now()
         async with self._uow() as uow:
@@ -134,11 +142,11 @@ class Surveys:
             if survey is None:
                 raise InvalidInput(SURVEY_UNKNOWN, reason=SURVEY_UNKNOWN)
             progress = await uow.surveys.response(member.id, survey.id)
-            if progress is None:
+            if progress is None or (staff_code and progress.staff_id is None):
                 staff_id = (
                     await uow.members.active_staff_id_by_code(staff_code) if staff_code else None
                 )
-                progress = await uow.surveys.start(member.id, survey.id, staff_id, now)
+                progress, _ = await _respond(uow, member.id, survey.id, staff_id, now)
         if progress.completed:
             raise InvalidInput(SURVEY_DONE, reason=SURVEY_DONE)
         return Step(survey, progress.position, progress.draft)
@@ -151,13 +159,17 @@ class Surveys:
           update lets exactly one through), and unless it fits the question
           (`domain.surveys.parse_answer`);
         - a multiple-choice option ticks or unticks it (kept server-side); "Done" answers;
+        - a survey outside its dates takes no answers (`survey-unknown`), even one started
+          while it ran;
         - the last answer completes the survey and pays its points once per member and survey
-          (key `survey:<survey>:<member>`); an NPS answer of 0-6 is forwarded to the admin
-          chat with the member's free-text answers.
+          (key `survey:<survey>:<member>`) in ONE transaction (`_complete`): a crash cannot
+          leave a completed survey unpaid, and a failed payment leaves the last question
+          open to be answered again; an NPS answer of 0-6 is forwarded to the admin chat with
+          the member's free-text answers.
         """
         now = self._clock.now()
         survey = self._program.survey(survey_id)
-        if survey is None:
+        if survey is None or not survey.active_on(now.astimezone(self._tz).date()):
             raise InvalidInput(SURVEY_UNKNOWN, reason=SURVEY_UNKNOWN)
         async with self._uow() as uow:
             member = await active_member(uow, telegram_id)
@@ -170,22 +182,49 @@ class Surveys:
                     raise InvalidInput(AnswerProblem.STALE, reason=AnswerProblem.STALE)
                 return Step(survey, progress.position, draft)
             stored = _checked(lambda: parse_answer(question, value, progress.draft))
-            last = progress.position == len(survey.questions) - 1
+            is_last = progress.position == len(survey.questions) - 1
+            if not is_last:
+                recorded = await uow.surveys.record_answer(
+                    progress.response_id, progress.position, question.id, stored, now, last=False
+                )
+                if not recorded:
+                    raise InvalidInput(AnswerProblem.STALE, reason=AnswerProblem.STALE)
+        if not is_last:
+            return Step(survey, progress.position + 1)
+        return await self._complete(survey, member, progress, question.id, stored)
+
+    async def _complete(
+        self, survey: Survey, member: Member, progress: SurveyProgress, question_id: str, value: str
+    ) -> Step:
+        """Store the last answer and pay the reward in the ledger's transaction for the
+        reward (`grant_reward(within=...)`, the member locked): both or neither. A copy of the
+        answer that lost the race finds the position moved (stale) or the key paid (a
+        replay, which never stores anything): either way it is refused as stale."""
+        answers: dict[str, str] = {}
+
+        async def store_last_answer(uow: UnitOfWork) -> None:
             recorded = await uow.surveys.record_answer(
-                progress.response_id, progress.position, question.id, stored, now, last=last
+                progress.response_id,
+                progress.position,
+                question_id,
+                value,
+                self._clock.now(),
+                last=True,
             )
             if not recorded:
                 raise InvalidInput(AnswerProblem.STALE, reason=AnswerProblem.STALE)
-            answers = await uow.surveys.answers(progress.response_id) if last else {}
-        if not last:
-            return Step(survey, progress.position + 1)
+            answers.update(await uow.surveys.answers(progress.response_id))
+
         reward = await self._ledger.grant_reward(
             member.id,
             RewardReason.SURVEY,
-            f"survey:{survey.id}:{member.id}",
+            survey_reward_key(survey.id, member.id),
             LedgerActor.member(member.id),
             points=survey.points,
+            within=store_last_answer,
         )
+        if reward.replayed:
+            raise InvalidInput(AnswerProblem.STALE, reason=AnswerProblem.STALE)
         await self._forward_detractor(survey, member, answers)
         return Step(survey, len(survey.questions), finished=True, points=reward.points)
 
@@ -230,11 +269,7 @@ class Surveys:
         survey = self._program.survey(survey_id)
         if survey is None or not survey.active_on(today):
             raise InvalidInput(SURVEY_UNKNOWN, reason=SURVEY_UNKNOWN)
-        content = MessageContent(
-            "survey-invite",
-            {},
-            buttons=((Button("survey-open", callback_data=f"svo:{survey.id}"),),),
-        )
+        content = invitation(survey)
         now = self._clock.now()
         async with self._uow() as uow:
             tier = survey.tier if survey.audience is Audience.TIER else None
@@ -250,6 +285,56 @@ class Surveys:
                     now,
                 )
         return len(members)
+
+    async def to_ask(self, member_id: int) -> Survey | None:
+        """The survey the till offers to ask a customer about after their purchase: the
+        first one active today, open to them and not completed; None when there is none."""
+        async with self._uow() as uow:
+            member = await uow.members.get(member_id)
+            if member is None or member.status is not MemberStatus.ACTIVE:
+                return None
+            done = await uow.surveys.completed_surveys(member.id)
+            bought = await uow.surveys.has_purchases(member.id)
+        return next((s for s in self._open(member, bought) if s.id not in done), None)
+
+    async def ask_customer(self, actor: Actor, purchase_id: int, survey_id: str) -> None:
+        """The staff member who recorded a purchase asks its customer to answer a survey.
+
+        - an active staff member (PermissionDenied `not-staff`) who recorded this very
+          purchase (InvalidInput `survey-ask-unknown`: the callback data is the client's and
+          may name any purchase);
+        - the survey active today, open to the customer and not completed by them
+          (`survey-ask-closed`);
+        - the response is created if need be and credited to the staff member exactly as
+          their `sv_` link does (`_respond`); only the press that credits them queues the
+          invitation (a transactional message, its button opens the survey): a second press,
+          or a response someone is already credited with, is `survey-ask-sent` and queues
+          nothing.
+        """
+        now = self._clock.now()
+        async with self._uow() as uow:
+            staff = await uow.staff.active_by_telegram_id(actor.telegram_id)
+            if staff is None:
+                raise PermissionDenied("not-staff", reason="not-staff")
+            parties = await uow.surveys.purchase_parties(purchase_id)
+            if parties is None or parties[1] != staff.id:
+                raise InvalidInput(ASK_UNKNOWN, reason=ASK_UNKNOWN)
+            member = await uow.members.get(parties[0])
+            done = await uow.surveys.completed_surveys(parties[0])
+            open_ = [] if member is None else self._open(member, bought=True)
+            survey = next((s for s in open_ if s.id == survey_id and s.id not in done), None)
+            if member is None or member.status is not MemberStatus.ACTIVE or survey is None:
+                raise InvalidInput(ASK_CLOSED, reason=ASK_CLOSED)
+            _, credited = await _respond(uow, member.id, survey.id, staff.id, now)
+            if not credited:
+                raise InvalidInput(ASK_SENT, reason=ASK_SENT)
+            await uow.outbox.add(
+                DeliveryKind.TRANSACTIONAL,
+                member.id,
+                invitation(survey),
+                KIND_PRIORITY[DeliveryKind.TRANSACTIONAL],
+                now,
+            )
 
     async def results(self, actor: Actor, survey_id: str) -> SurveyResults:
         """Counts per option and score, rating averages and the NPS of a survey; owners
@@ -270,6 +355,33 @@ class Surveys:
             completed,
             tuple(_summarize(q, by_question.get(q.id, [])) for q in survey.questions),
         )
+
+
+def survey_reward_key(survey_id: str, member_id: int) -> str:
+    """`survey:<survey>:<member>`: one reward per member and survey."""
+    return f"survey:{survey_id}:{member_id}"
+
+
+def invitation(survey: Survey) -> MessageContent:
+    """ "Answer the survey" with a button that opens (or resumes) it."""
+    return MessageContent(
+        "survey-invite",
+        {},
+        buttons=((Button("survey-open", callback_data=f"svo:{survey.id}"),),),
+    )
+
+
+async def _respond(
+    uow: UnitOfWork, member_id: int, survey_id: str, staff_id: int | None, now: datetime
+) -> tuple[SurveyProgress, bool]:
+    """The member's response, created unless it exists, and credited to `staff_id` unless
+    someone already is (a staff link or the till's "ask the customer"): the one attribution
+    path. True when this call credited them (a guarded update: once, whoever races)."""
+    progress = await uow.surveys.start(member_id, survey_id, None, now)
+    if staff_id is None or progress.completed:
+        return progress, False
+    credited = await uow.surveys.credit_staff(progress.response_id, staff_id)
+    return replace(progress, staff_id=staff_id) if credited else progress, credited
 
 
 def _current(survey: Survey, progress: SurveyProgress | None, question_id: str) -> Question:

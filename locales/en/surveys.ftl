@@ -39,3 +39,24 @@ survey-invite = 📝 We would love your opinion! Answer a short survey and get p
 survey-open = Answer the survey
 survey-push-usage = Send /survey_push followed by the survey id.
 survey-push-queued = Survey invitations queued: { $count }.
+
+# The post-purchase rating, and the till's "ask the customer".
+rating-ask = { $question }
+rating-score-1 = 1
+rating-score-2 = 2
+rating-score-3 = 3
+rating-score-4 = 4
+rating-score-5 = 5
+rating-thanks = Thank you! Your rating: { $score } of 5.
+error-invalid-input-rating-unknown = This rating request is not available.
+error-invalid-input-rating-done = You have already rated this purchase. Thank you!
+error-invalid-input-rating-out-of-range = Please rate with the buttons, from 1 to 5.
+ratings-title =
+    <b>Purchase ratings</b>: { $count }, average { $average }
+ratings-score = { $score } ★: { $count }
+command-ratings = Purchase ratings
+till-survey-ask = 📝 Ask the customer to answer “{ $title }”
+till-survey-asked = The survey invitation has been sent to the customer.
+error-invalid-input-survey-ask-unknown = This is not a purchase you recorded.
+error-invalid-input-survey-ask-closed = The customer has no open survey: they answered it already, or it is not for them now.
+error-invalid-input-survey-ask-sent = The customer has already been asked to answer this survey.

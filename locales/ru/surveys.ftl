@@ -39,3 +39,24 @@ survey-invite = 📝 Нам важно ваше мнение! Ответьте �
 survey-open = Пройти опрос
 survey-push-usage = Отправьте /survey_push и идентификатор опроса.
 survey-push-queued = Приглашений в опрос поставлено в очередь: { $count }.
+
+# The post-purchase rating, and the till's "ask the customer".
+rating-ask = { $question }
+rating-score-1 = 1
+rating-score-2 = 2
+rating-score-3 = 3
+rating-score-4 = 4
+rating-score-5 = 5
+rating-thanks = Спасибо! Ваша оценка: { $score } из 5.
+error-invalid-input-rating-unknown = Этот запрос оценки недоступен.
+error-invalid-input-rating-done = Вы уже оценили эту покупку. Спасибо!
+error-invalid-input-rating-out-of-range = Пожалуйста, оцените кнопками, от 1 до 5.
+ratings-title =
+    <b>Оценки покупок</b>: { $count }, средняя { $average }
+ratings-score = { $score } ★: { $count }
+command-ratings = Оценки покупок
+till-survey-ask = 📝 Предложить клиенту опрос «{ $title }»
+till-survey-asked = Приглашение в опрос отправлено клиенту.
+error-invalid-input-survey-ask-unknown = Эту покупку записывали не вы.
+error-invalid-input-survey-ask-closed = У клиента нет открытого опроса: он уже ответил или опрос сейчас не для него.
+error-invalid-input-survey-ask-sent = Клиенту уже предложили пройти этот опрос.

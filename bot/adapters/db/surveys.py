@@ -6,11 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.functions import Count
+
 from bot.adapters.db.models.core import Member
 from bot.adapters.db.models.ledger import Purchase
-from bot.adapters.db.models.surveys import ReferralReward, SurveyAnswer, SurveyResponse
+from bot.adapters.db.models.surveys import (
+    PurchaseRating,
+    ReferralReward,
+    SurveyAnswer,
+    SurveyResponse,
+)
 from bot.domain.members import MemberStatus
-from bot.domain.surveys import SurveyProgress
+from bot.domain.referrals import ReferredFriend
+from bot.domain.surveys import RatingPrompt, StoredAnswer, SurveyProgress
 
 
 def _progress(row: SurveyResponse) -> SurveyProgress:
@@ -154,6 +162,77 @@ class TortoiseSurveys:
         )
         return started, completed, [(str(q), str(v)) for q, v in rows]
 
+    async def credit_staff(self, response_id: int, staff_id: int) -> bool:
+        updated = (
+            await SurveyResponse.filter(id=response_id, staff_id=None, completed_at=None)
+            .using_db(self._db)
+            .update(staff_id=staff_id)
+        )
+        return bool(updated)
+
+    async def purchase_parties(self, purchase_id: int) -> tuple[int, int | None] | None:
+        row = await Purchase.filter(id=purchase_id).using_db(self._db).first()
+        return (row.member_id, row.staff_id) if row else None  # type: ignore[attr-defined]
+
+    async def member_answers(self, member_id: int) -> list[StoredAnswer]:
+        rows = (
+            await SurveyAnswer.filter(response__member_id=member_id)
+            .using_db(self._db)
+            .order_by("answered_at", "id")
+            .values_list("response__survey_id", "question_id", "value", "answered_at")
+        )
+        return [StoredAnswer(str(s), str(q), str(v), a) for s, q, v, a in rows]
+
+    async def add_rating_prompt(self, member_id: int, purchase_id: int, now: datetime) -> int:
+        row = await PurchaseRating.create(
+            member_id=member_id, purchase_id=purchase_id, prompted_at=now, using_db=self._db
+        )
+        return int(row.id)
+
+    async def rating_prompts_since(self, member_id: int, since: datetime) -> int:
+        return (
+            await PurchaseRating.filter(member_id=member_id, prompted_at__gte=since)
+            .using_db(self._db)
+            .count()
+        )
+
+    async def rating_prompt(self, prompt_id: int) -> RatingPrompt | None:
+        row = await PurchaseRating.filter(id=prompt_id).using_db(self._db).first()
+        return _rating(row) if row else None
+
+    async def set_rating(self, prompt_id: int, score: int, now: datetime) -> bool:
+        updated = (
+            await PurchaseRating.filter(id=prompt_id, score=None)
+            .using_db(self._db)
+            .update(score=score, rated_at=now)
+        )
+        return bool(updated)
+
+    async def rating_counts(self) -> dict[int, int]:
+        rows = (
+            await PurchaseRating.filter(score__isnull=False)
+            .using_db(self._db)
+            .annotate(n=Count("id"))
+            .group_by("score")
+            .values_list("score", "n")
+        )
+        return {int(score): int(n) for score, n in rows}
+
+    async def member_ratings(self, member_id: int) -> list[RatingPrompt]:
+        rows = await PurchaseRating.filter(member_id=member_id).using_db(self._db).order_by("id")
+        return [_rating(row) for row in rows]
+
+
+def _rating(row: PurchaseRating) -> RatingPrompt:
+    return RatingPrompt(
+        id=row.id,
+        member_id=row.member_id,
+        purchase_id=row.purchase_id,
+        prompted_at=row.prompted_at,
+        score=row.score,
+        rated_at=row.rated_at,
+    )
+
 
 class TortoiseReferrals:
     def __init__(self, connection: Any) -> None:
@@ -204,6 +283,22 @@ class TortoiseReferrals:
         stored = await self.decision(friend_id)
         assert stored is not None
         return stored
+
+    async def friends(self, referrer_id: int) -> list[ReferredFriend]:
+        rows = await Member.filter(referred_by_id=referrer_id).using_db(self._db).order_by("id")
+        outcomes = dict(
+            await ReferralReward.filter(referrer_id=referrer_id)
+            .using_db(self._db)
+            .values_list("friend_id", "outcome")
+        )
+        return [
+            ReferredFriend(
+                first_name=row.first_name,
+                joined_at=row.joined_at,
+                outcome=outcomes.get(row.id),
+            )
+            for row in rows
+        ]
 
     async def counts(self, referrer_id: int) -> tuple[int, int]:
         """(friends who joined, friends whose qualifying purchase was recorded)."""

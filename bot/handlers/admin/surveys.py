@@ -2,7 +2,9 @@
 the sender is an owner:
 
 - `/survey_results <survey id>`: counts, averages, the NPS, and a chart;
-- `/survey_push <survey id>`: invite the survey's audience (through the outbox).
+- `/survey_push <survey id>`: invite the survey's audience (through the outbox);
+- `/ratings`: how purchases were rated after the post-purchase prompt (count, average, each
+  score).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.adapters.survey_chart import survey_chart
 from bot.domain.program import localized
 from bot.domain.staff import Actor
 from bot.domain.surveys import QuestionKind
+from bot.services.ratings import Ratings
 from bot.services.surveys import QuestionResult, Surveys
 
 
@@ -79,9 +82,21 @@ async def cmd_survey_push(
     await message.answer(t("survey-push-queued", count=queued))
 
 
+async def cmd_ratings(message: Message, actor: Actor, ratings: Ratings, t: Translator) -> None:
+    summary = await ratings.summary(actor)
+    average = f"{summary.average:.1f}" if summary.average is not None else "-"
+    lines = [t("ratings-title", count=summary.count, average=average)]
+    lines += [
+        t("ratings-score", score=score, count=count)
+        for score, count in sorted(summary.distribution.items(), reverse=True)
+    ]
+    await message.answer("\n".join(lines))
+
+
 def create_router(admin_chat_ids: Collection[int]) -> Router:
     router = Router(name="admin.surveys")
     router.message.filter(F.chat.id.in_(set(admin_chat_ids)) | (F.chat.type == "private"))
     router.message.register(cmd_survey_results, Command("survey_results"))
     router.message.register(cmd_survey_push, Command("survey_push"))
+    router.message.register(cmd_ratings, Command("ratings"))
     return router

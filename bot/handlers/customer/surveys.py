@@ -1,5 +1,6 @@
 """Answering surveys: the list ("Surveys" in the menu, /surveys), one question per message,
-free text typed, and `/start sv_<survey>_<staff code>` links. docs/SURVEYS.md draws it.
+free text typed, `/start sv_<survey>_<staff code>` links, and the post-purchase rating's
+1-5 buttons. docs/SURVEYS.md draws it.
 
 Callback data names the survey and the question the button belongs to; the service refuses a
 button of any other question, so a stale or repeated tap never answers the wrong question.
@@ -21,6 +22,8 @@ from bot.adapters.i18n import I18n, Translator
 from bot.domain.program import localized
 from bot.domain.surveys import DONE, NPS_RANGE, RATING_RANGE, QuestionKind
 from bot.handlers.customer.keyboards import Button, button_texts, main_menu
+from bot.services.rating_prompts import RATING_CALLBACK_PREFIX
+from bot.services.ratings import Ratings
 from bot.services.surveys import Step, Surveys
 
 SURVEY_LINK_PREFIX = "sv_"
@@ -43,6 +46,14 @@ class SurveyAnswer(CallbackData, prefix="sva"):
     survey: str
     question: str
     value: str
+
+
+class RatePurchase(CallbackData, prefix=RATING_CALLBACK_PREFIX):
+    """A score under a post-purchase rating prompt; the service checks the prompt is the
+    presser's and the score is 1..5."""
+
+    prompt: int
+    score: str
 
 
 class SurveyText(StatesGroup):
@@ -215,6 +226,15 @@ async def _next(
         await ask(bot, chat_id, t, step, state)
 
 
+async def on_rate(
+    callback: CallbackQuery, callback_data: RatePurchase, ratings: Ratings, t: Translator
+) -> None:
+    score = await ratings.rate(callback.from_user.id, callback_data.prompt, callback_data.score)
+    await callback.answer(t("rating-thanks", score=score))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
 def _index_of(step: Step, question_id: str) -> int:
     return next(
         (i for i, q in enumerate(step.survey.questions) if q.id == question_id),
@@ -235,4 +255,5 @@ def create_router() -> Router:
     router.message.register(on_text_answer, SurveyText.answer, F.text)
     router.callback_query.register(on_open, SurveyOpen.filter())
     router.callback_query.register(on_answer, SurveyAnswer.filter())
+    router.callback_query.register(on_rate, RatePurchase.filter())
     return router

@@ -2,7 +2,8 @@
 
 Conversations (docs/conversations/till.md): card view [-> apply an offer] -> amount ->
 category -> receipt no. -> summary -> confirm; card view -> check amount -> the customer
-confirms in their chat (the staff message shows the outcome). `/top`: the staff leaderboard.
+confirms in their chat (the staff message shows the outcome). A recorded purchase offers "ask the
+customer" to answer an open survey (docs/SURVEYS.md). `/top`: the staff leaderboard.
 Callback data carries only the scan id (and a coupon id); the services check that the scan
 belongs to the presser, is fresh and unused, and that the coupon is the scanned member's, so
 an edited button cannot touch another member.
@@ -33,6 +34,7 @@ from bot.domain.staff import INVITE_PREFIX, Actor, CardView
 from bot.handlers.commands import show_staff_menu
 from bot.services.leaderboard import TOP, Leaderboards
 from bot.services.staff import StaffService
+from bot.services.surveys import Surveys
 from bot.services.till import Till as TillService
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,14 @@ class ApplyOffer(CallbackData, prefix="till-offer"):
 
 class PickCategory(CallbackData, prefix="till-cat"):
     code: str
+
+
+class AskSurvey(CallbackData, prefix="till-sv"):
+    """ "Ask the customer to answer the survey", under a recorded purchase; the service checks
+    the presser recorded that purchase."""
+
+    purchase_id: int
+    survey: str
 
 
 CONFIRM = "till:confirm"
@@ -349,6 +359,7 @@ async def on_confirm(
     state: FSMContext,
     actor: Actor,
     till: TillService,
+    surveys: Surveys,
     program: Program,
     t: Translator,
     locale: str,
@@ -382,7 +393,32 @@ async def on_confirm(
                 points=t("points", count=result.bonus_points),
             )
         )
-    await query.message.edit_text("\n".join(lines))
+    survey = None if result.replayed else await surveys.to_ask(result.member_id)
+    ask = None
+    if survey is not None:
+        title = localized(survey.title, locale)
+        ask_data = AskSurvey(purchase_id=result.purchase_id, survey=survey.id).pack()
+        ask = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=t("till-survey-ask", title=title), callback_data=ask_data
+                    )
+                ]
+            ]
+        )
+    await query.message.edit_text("\n".join(lines), reply_markup=ask)
+
+
+async def on_ask_survey(
+    query: CallbackQuery, callback_data: AskSurvey, actor: Actor, surveys: Surveys, t: Translator
+) -> None:
+    """The cashier asks the customer of the purchase they recorded to answer the survey: the
+    invitation goes to the customer through the outbox, the response credited to them."""
+    await surveys.ask_customer(actor, callback_data.purchase_id, callback_data.survey)
+    await query.answer(t("till-survey-asked"))
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def on_redeem_amount(
@@ -471,6 +507,7 @@ def create_router() -> Router:
     router.message.register(on_receipt, Till.receipt, F.text)
     router.callback_query.register(on_skip_receipt, F.data == SKIP_RECEIPT, Till.receipt)
     router.callback_query.register(on_confirm, F.data == CONFIRM, Till.confirm)
+    router.callback_query.register(on_ask_survey, AskSurvey.filter())
     router.message.register(on_redeem_amount, Till.redeem_amount, F.text)
     router.callback_query.register(on_abort, F.data == ABORT)
     return router

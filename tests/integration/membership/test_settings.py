@@ -100,7 +100,14 @@ async def test_export_sends_a_json_document_with_the_profile(app: BotUnderTest) 
     document = last(app, "SendDocument")
     assert document.document.filename == "my-data.json"
     data = json.loads(document.document.data.decode("utf-8"))
-    assert set(data) == {"profile", "entries", "purchases"}
+    assert set(data) == {
+        "profile",
+        "entries",
+        "purchases",
+        "survey_answers",
+        "referrals",
+        "ratings",
+    }
     profile = data["profile"]
     assert profile["member_id"] == row.id
     assert (profile["first_name"], profile["phone"], profile["birthday"]) == (

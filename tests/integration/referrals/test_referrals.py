@@ -205,3 +205,16 @@ async def test_friends_buying_at_once_cannot_pass_the_cap_together(app: BotUnder
         ("referral_referrer", anna.id, 200)
     ] * 2
     assert len([e for e in entries if e[0] == "referral_friend"]) == 4
+
+
+async def test_a_circle_further_up_the_chain_pays_nobody(app: BotUnderTest) -> None:
+    await join(app, ANNA, "+79990000001")
+    anna = await member(ANNA.id)
+    boris = await invited_by(app, anna, BORIS, "+79990000002")
+    vera = await invited_by(app, boris, VERA, "+79990000003")
+    # Anna's row says Vera referred her: A -> B -> V -> A.
+    await Member.filter(id=anna.id).update(referred_by_id=vera.id)
+
+    await buy(app, ANNA.id, 30_000)
+    assert await referral_entries() == []
+    assert (await ReferralReward.get(friend_id=anna.id)).outcome == "circular"

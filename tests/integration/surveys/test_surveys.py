@@ -7,6 +7,8 @@ import asyncio
 import html
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.adapters.db.models.core import Member, Staff
 from bot.adapters.db.models.delivery import OutboxMessage
 from bot.adapters.db.models.ledger import LedgerEntry
@@ -298,3 +300,54 @@ async def test_a_push_invites_those_who_have_not_answered_with_a_button(
     # The push's button opens the survey.
     await press(app, boris, "svo:visit")
     assert "вопрос 1 из 5" in last_text(app)
+
+
+async def test_a_payment_that_fails_after_the_last_answer_leaves_nothing_half_done(
+    app: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last answer and the reward commit together: a crash in the payment undoes the
+    answer too, the member answers again, and the reward is paid exactly once."""
+    ledger = app.container.services.ledger
+    await begin(app)
+    await answer(app, "drink", "coffee")
+    await answer(app, "extras", "music")
+    await answer(app, "extras", "=")
+    await answer(app, "taste", "4")
+    await answer(app, "nps", "9")
+
+    async def payment_fails(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the database went away while paying")
+
+    monkeypatch.setattr(ledger, "_credit", payment_fails)
+    await say(app, ANNA, "More seats")
+    assert "More seats" not in (await stored_answers()).values()
+    assert await SurveyResponse.filter(completed_at__isnull=False).count() == 0
+    assert await survey_rewards() == []
+
+    monkeypatch.undo()
+    await say(app, ANNA, "More seats")  # still at the last question: answered again
+    assert (await stored_answers())["comment"] == "More seats"
+    assert await SurveyResponse.filter(completed_at__isnull=False).count() == 1
+    assert "начислено 50 баллов" in last_text(app)
+    await say(app, ANNA, "More seats")  # a re-delivered copy
+    await answer(app, "comment", "More seats")
+    assert await survey_rewards() == [50]
+
+
+async def test_crafted_answers_and_answers_after_the_end_change_nothing(
+    app: BotUnderTest, clock: FixedClock
+) -> None:
+    """Crafted callback data: a survey that does not exist, a question of this survey not
+    being asked; and a started survey after its end date (another open survey's question:
+    test_crafted.py)."""
+    await begin(app)
+    await press(app, ANNA, "sva:other:drink:coffee")
+    assert "недоступен" in alerts(app)[-1]
+    await press(app, ANNA, "sva:visit:comment:hello")
+    assert "уже есть ответ" in alerts(app)[-1]
+    await answer(app, "drink", "tea")
+    clock.current = datetime(2028, 1, 1, 9, 0, tzinfo=UTC)  # the survey has ended
+    await answer(app, "extras", "cakes")
+    assert "недоступен" in alerts(app)[-1]
+    assert await stored_answers() == {"drink": "tea"}
+    assert (await SurveyResponse.get()).draft in (None, [])

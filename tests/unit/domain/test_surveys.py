@@ -11,8 +11,10 @@ from bot.domain.surveys import (
     Option,
     Question,
     QuestionKind,
+    RatingProblem,
     nps,
     parse_answer,
+    parse_rating,
     toggle,
 )
 
@@ -51,6 +53,7 @@ def test_answers_that_fit_are_stored_normalized(
         (RATING, "-1", AnswerProblem.OPTION),
         (NPS, "11", AnswerProblem.OPTION),
         (NPS, "x", AnswerProblem.OPTION),
+        (NPS, "٣", AnswerProblem.OPTION),  # a digit, but no button sends it
         (TEXT, "   ", AnswerProblem.EMPTY),
         (TEXT, "123456", AnswerProblem.TOO_LONG),
         (MULTIPLE, "a", AnswerProblem.OPTION),
@@ -105,3 +108,14 @@ def test_referral_outcomes() -> None:
     assert not ReferralOutcome.SAME_PHONE.pays_friend
     assert not ReferralOutcome.CIRCULAR.pays_friend
     assert ReferralOutcome.CAPPED.pays_friend and not ReferralOutcome.CAPPED.pays_referrer
+
+
+@pytest.mark.parametrize("value", ["1", "3", "5"])
+def test_a_rating_of_one_to_five_is_read(value: str) -> None:
+    assert parse_rating(value) == int(value)
+
+
+@pytest.mark.parametrize("value", ["0", "6", "-1", "", "x", "4.5", "٣"])
+def test_a_rating_outside_one_to_five_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match=RatingProblem.OUT_OF_RANGE):
+        parse_rating(value)

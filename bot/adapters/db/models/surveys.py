@@ -74,3 +74,26 @@ class ReferralReward(Model):
     class Meta:
         table = "referral_rewards"
         indexes = (("referrer_id", "decided_at"),)
+
+
+class PurchaseRating(Model):
+    # A post-purchase rating prompt (`[post_purchase_rating]`), one per purchase, written in
+    # the purchase's transaction with its outbox message. `score` (1-5) is set once, by a
+    # guarded UPDATE .. WHERE score IS NULL, when the member taps a button.
+
+    id = fields.BigIntField(primary_key=True)
+    purchase: fields.OneToOneRelation[Any] = fields.OneToOneField(
+        "models.Purchase", related_name="rating", on_delete=fields.CASCADE
+    )
+    purchase_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="purchase_ratings", on_delete=fields.CASCADE
+    )
+    member_id: int
+    prompted_at = fields.DatetimeField()
+    score = fields.SmallIntField(null=True)
+    rated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "purchase_ratings"
+        indexes = (("member_id", "prompted_at"),)
