@@ -2,17 +2,18 @@
 
 In one process, `LocalRateLimiter` follows `bot.domain.delivery.SendSchedule` exactly: slots on
 an even grid, and never more than the limit in any window of real send times. Across processes,
-`RedisRateLimiter` keeps the same grid in Redis (GCRA: each caller books the next slot and
-sleeps until it). `pause(seconds)` pushes every future slot past a Telegram `retry_after`.
+`RedisRateLimiter` keeps the same grid in Redis (`bot.adapters.rate_limit.RedisTokenBucket`,
+GCRA: each caller books the next slot and sleeps until it). `pause(seconds)` pushes every
+future slot past a Telegram `retry_after`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import deque
 from typing import Any, Protocol
 
+from bot.adapters.rate_limit import RedisTokenBucket
 from bot.domain.delivery import SendSchedule
 
 
@@ -80,38 +81,13 @@ class LocalRateLimiter:
         self.schedule.pause_until(self._paused_until)
 
 
-# GCRA in one atomic script. The key holds the theoretical arrival time (TAT) in microseconds of
-# Redis's own clock (TIME), so senders on machines with skewed clocks still share one schedule.
-# ARGV[1]: the interval between slots (µs); ARGV[2]: a pause (µs), 0 to book a slot instead.
-# Returns the µs the caller must wait for its slot (0 after a pause).
-_GCRA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local pause = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if pause > 0 then
-  tat = math.max(tat, now + pause)
-  redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
-  return 0
-end
-local start = math.max(tat, now)
-local nxt = start + interval
-redis.call('SET', KEYS[1], string.format('%d', nxt), 'PX', math.ceil((nxt - now) / 1000) + 1000)
-return start - now
-"""
-
-
 class RedisRateLimiter:
     """A bucket shared by every sender process through Redis, so their combined rate stays under
     the bot's global limit. `rate` is the paced rate (`SenderConfig.paced_rate`: the limit less
-    the jitter margin); slots are `1/rate` apart on Redis's clock."""
+    the jitter margin); slots are `1/rate` apart on Redis's clock (`RedisTokenBucket.book`)."""
 
     def __init__(self, redis: Any, rate: float, *, key: str = "loyalty:delivery:bucket") -> None:
-        self._redis = redis
-        self._key = key
-        self._interval_us = max(1, math.ceil(1_000_000 / rate))
-        self._script = redis.register_script(_GCRA)
+        self.bucket = RedisTokenBucket(redis, rate, prefix=key)
 
     @classmethod
     def from_url(cls, url: str, rate: float, *, key: str = "loyalty:delivery:bucket") -> Any:
@@ -120,15 +96,15 @@ class RedisRateLimiter:
         return cls(Redis.from_url(url), rate, key=key)
 
     async def acquire(self) -> None:
-        wait_us = int(await self._script(keys=[self._key], args=[self._interval_us, 0]))
-        if wait_us > 0:
-            await asyncio.sleep(wait_us / 1_000_000)
+        wait = await self.bucket.book()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def late(self, token: Any, seconds: float) -> None:
         """The shared grid has no window rule to correct."""
 
     async def pause(self, seconds: float) -> None:
-        await self._script(keys=[self._key], args=[self._interval_us, math.ceil(seconds * 1e6)])
+        await self.bucket.pause(seconds)
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self.bucket.close()

@@ -8,6 +8,8 @@ Three kinds of task share the work:
   run that the round trip to Telegram never caps the rate (`rate × expected_latency × 1.5`:
   30 msg/s at a 100 ms round trip needs 3 in flight; 1000/s needs 100);
 - the recorder writes outcomes in small batches (one transaction per batch, not per message).
+A message is rendered and serialized once per language and content, and posted to each chat as
+bytes (`bot.delivery.transport`): at 1000 msg/s the CPU per message is what limits the rate.
 
 Telegram's answers: 429 pauses everyone for retry_after and the message is tried again; 403
 marks the member unreachable; 400 fails the row with Telegram's reason; 5xx, network errors and
@@ -37,10 +39,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import Response, SendMessage, SendPhoto
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.adapters.i18n import I18n, Translator
+from bot.delivery.chat_spacing import ChatSpacing, LocalChatSpacing
 from bot.delivery.limiter import LocalRateLimiter, RateLimiter
+from bot.delivery.transport import Prepared, Transport
 from bot.domain.delivery import (
     Dispatch,
     Failed,
@@ -63,6 +68,8 @@ TELEGRAM_PAID_RATE = 1000.0  # with allow_paid_broadcast, 0.1 Star per message o
 # between our clock and the moment the request arrives.
 PER_CHAT_INTERVAL = 1.1
 MAX_WORKERS = 1000
+PREPARED_CACHE_SIZE = 1000  # renderings kept (a campaign needs one per language)
+CLAIM_SECONDS = 0.25  # rows per claim, in seconds of sending
 IN_FLIGHT_FACTOR = 1.5  # workers per request the rate keeps in flight: room for slow answers
 
 
@@ -117,8 +124,22 @@ class SenderConfig:
             return self.batch_size
         return max(self.worker_count(), math.ceil(self.rate * 2))
 
+    def claim_chunk(self) -> int:
+        """Rows per claim: a quarter of a second's worth (at most half of `claim_size`). Small
+        claims start a broadcast at once (the first sends do not wait for two seconds' worth of
+        rows) and top the queue up long before it runs dry, however slow one claim is (on a busy
+        SQLite a claim of 1 000 rows can take a second)."""
+        half = math.ceil(self.claim_size() / 2)
+        return max(1, min(half, math.ceil(self.rate * CLAIM_SECONDS)))
+
 
 _STOP = object()
+
+# aiogram validates every answer as `Response[Message]`; pydantic keeps parametrized generics in a
+# weak cache, so once the garbage collector drops that class the next answer rebuilds it: several
+# milliseconds of event-loop time (the whole Message schema) every few dozen sends at 1000/s.
+# A strong reference keeps it built.
+_RESPONSE_TYPES = (Response[Message],)
 
 
 class OutboxSender:
@@ -130,13 +151,17 @@ class OutboxSender:
         clock: Clock,
         config: SenderConfig | None = None,
         limiter: RateLimiter | None = None,
+        chat_spacing: ChatSpacing | None = None,
     ) -> None:
         self.bot = bot
         self.delivery = delivery
         self.i18n = i18n
         self.clock = clock
-        self.config = config = config or SenderConfig()
+        self._config = config = config or SenderConfig()
+        self._transport = Transport(bot)
+        self._prepared_cache: dict[tuple[Any, ...], Prepared] = {}
         self.limiter = limiter or LocalRateLimiter(config.rate, margin=config.margin)
+        self.chat_spacing = chat_spacing or LocalChatSpacing(config.per_chat_interval)
         self.stats = SenderStats()
         self._queue: asyncio.PriorityQueue[tuple[int, int, Any]] = asyncio.PriorityQueue()
         self._order = itertools.count()
@@ -147,15 +172,25 @@ class OutboxSender:
         self._workers: list[asyncio.Task[None]] = []
         self._held: set[int] = set()  # ids claimed, outcome not yet recorded
         self._idle = asyncio.Event()
-        self._room = asyncio.Event()  # the queue fell below half: claim more
-        self._low_water = max(1, config.claim_size() // 2)
+        self._room = asyncio.Event()  # the queue has room for another claim
+        # The feeder claims once the queue has room for a chunk.
+        self._low_water = config.claim_size() - config.claim_chunk() + 1
         self._stopping = False
         self._closing = False
         self._paused_until = 0.0
-        self._chat_free_at: dict[int, float] = {}
         self._latency_floor: deque[float] = deque(maxlen=200)  # the last answers' round trips
         self._file_ids: dict[str, str] = {}
         self._photo_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @property
+    def config(self) -> SenderConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: SenderConfig) -> None:
+        """A new program (currency, tier names) renders messages anew."""
+        self._config = config
+        self._prepared_cache.clear()
 
     # lifecycle
 
@@ -239,13 +274,13 @@ class OutboxSender:
     # feeding
 
     async def _feed(self) -> None:
-        claim_size = self.config.claim_size()
+        chunk = self.config.claim_chunk()
         while True:
             while self._queue.qsize() >= self._low_water:
                 self._room.clear()
                 await self._room.wait()
             try:
-                dispatches = await self.delivery.claim(claim_size - self._queue.qsize())
+                dispatches = await self.delivery.claim(chunk)
             except Exception:
                 log.exception("claiming outbox rows failed")
                 dispatches = []
@@ -300,11 +335,9 @@ class OutboxSender:
     async def _deliver(self, dispatch: Dispatch) -> Outcome:
         loop = asyncio.get_running_loop()
         # Per chat: book this chat's next free moment, one interval after its previous send.
-        now = loop.time()
-        slot = max(now, self._chat_free_at.get(dispatch.chat_id, 0.0))
-        self._chat_free_at[dispatch.chat_id] = slot + self.config.per_chat_interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        wait = await self.chat_spacing.book(dispatch.chat_id)
+        if wait > 0:
+            await asyncio.sleep(wait)
         rate_limited = 0
         while True:
             await self._wait_out_pause()
@@ -366,21 +399,13 @@ class OutboxSender:
         except Exception:
             log.exception("could not share the pause through the rate limiter")
 
-    async def _send(self, dispatch: Dispatch) -> Message:
+    async def _send(self, dispatch: Dispatch) -> None:
         content = dispatch.content
-        t = self.i18n(dispatch.locale)
-        text = t.render(
-            content.key, content.variables, self.config.currency, self.config.tier_names
-        )
-        options: dict[str, Any] = {
-            "reply_markup": _keyboard(content, t),
-            "request_timeout": int(self.config.request_timeout),
-        }
-        if self.config.paid_broadcast:
-            options["allow_paid_broadcast"] = True
-        if content.photo is None:
-            return await self.bot.send_message(dispatch.chat_id, text, **options)
         source = content.photo
+        if source is None:
+            prepared = self._prepared(dispatch.locale, content, None)
+            await self._transport.send(prepared, dispatch.chat_id, self.config.request_timeout)
+            return
         file_id = self._file_ids.get(source)
         if file_id is None:
             file_id = await self.delivery.photo_file_id(source)
@@ -391,15 +416,49 @@ class OutboxSender:
                 file_id = self._file_ids.get(source)
                 if file_id is None:
                     message = await self.bot.send_photo(
-                        dispatch.chat_id, FSInputFile(source), caption=text, **options
+                        dispatch.chat_id,
+                        FSInputFile(source),
+                        request_timeout=int(self.config.request_timeout),
+                        **self._fields(dispatch.locale, content),
                     )
                     self.stats.uploads += 1
                     assert message.photo
                     self._file_ids[source] = message.photo[-1].file_id
                     await self.delivery.remember_photo(source, message.photo[-1].file_id)
-                    return message
+                    return
         self._file_ids[source] = file_id
-        return await self.bot.send_photo(dispatch.chat_id, file_id, caption=text, **options)
+        prepared = self._prepared(dispatch.locale, content, file_id)
+        await self._transport.send(prepared, dispatch.chat_id, self.config.request_timeout)
+
+    def _prepared(self, locale: str, content: MessageContent, file_id: str | None) -> Prepared:
+        """The message as sent to every recipient in `locale`: rendered and serialized once
+        per campaign and language, not once per recipient."""
+        key = (locale, content.key, frozenset(content.variables.items()), content.buttons, file_id)
+        prepared = self._prepared_cache.get(key)
+        if prepared is None:
+            if len(self._prepared_cache) >= PREPARED_CACHE_SIZE:
+                self._prepared_cache.clear()  # transactional messages each render their own
+            fields = self._fields(locale, content)
+            if file_id is None:
+                prepared = self._transport.prepare(SendMessage, **fields)
+            else:
+                prepared = self._transport.prepare(SendPhoto, photo=file_id, **fields)
+            self._prepared_cache[key] = prepared
+        return prepared
+
+    def _fields(self, locale: str, content: MessageContent) -> dict[str, Any]:
+        """sendMessage's (or sendPhoto's) arguments but the chat and the photo."""
+        t = self.i18n(locale)
+        text = t.render(
+            content.key, content.variables, self.config.currency, self.config.tier_names
+        )
+        fields: dict[str, Any] = {
+            "caption" if content.photo else "text": text,
+            "reply_markup": _keyboard(content, t),
+        }
+        if self.config.paid_broadcast:
+            fields["allow_paid_broadcast"] = True
+        return fields
 
     # recording
 

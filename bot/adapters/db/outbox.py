@@ -129,13 +129,15 @@ class TortoiseOutbox:
         content: MessageContent,
         priority: int,
         now: datetime,
+        *,
+        not_before: datetime | None = None,
     ) -> int:
         row = await OutboxRow.create(
             using_db=self._db,
             kind=kind.value,
             member_id=member_id,
             priority=priority,
-            next_attempt_at=now,
+            next_attempt_at=not_before or now,
             created_at=now,
             **_content_fields(content),
         )

@@ -108,8 +108,11 @@ class Senders:
         bot = sandbox_bot(self.emulator.url, TOKEN)
         self.bots.append(bot)
         limiter = options.pop("limiter", None)
+        chat_spacing = options.pop("chat_spacing", None)
         config = SenderConfig(rate=rate, idle_interval=0.05, flush_interval=0.01, **options)
-        return OutboxSender(bot, self.delivery, self.i18n, self.clock, config, limiter)
+        return OutboxSender(
+            bot, self.delivery, self.i18n, self.clock, config, limiter, chat_spacing
+        )
 
     async def run(self, *senders: OutboxSender, limit: float = 60) -> None:
         """Start the senders, wait until none has anything due or in flight, stop them."""

@@ -175,6 +175,24 @@ async def test_server_errors_are_retried_then_sent(
     assert await emulator.sends_to(member.telegram_id) == 1
 
 
+async def test_a_request_that_times_out_is_retried_then_sent(
+    emulator: Emulator, delivery: Delivery, senders: Senders
+) -> None:
+    [member] = await add_members(emulator, 1)
+    # The first try hangs past the sender's request timeout (and is then refused, so only the
+    # retry can reach the chat).
+    await emulator.client.inject_fault(error_code=502, hang_seconds=1.5, count=1)
+    await delivery.enqueue_transactional(member.id, OFFER)
+
+    sender = senders.make(per_chat_interval=0.0, request_timeout=0.5)
+    await senders.run(sender)
+
+    row = await row_of(member)
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert sender.stats.retried == 1  # a network error, retried with backoff; not a bug
+    assert await emulator.sends_to(member.telegram_id) == 1
+
+
 async def test_server_errors_fail_the_row_after_max_attempts(
     emulator: Emulator, delivery: Delivery, senders: Senders
 ) -> None:
