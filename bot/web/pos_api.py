@@ -4,7 +4,8 @@ Every request except the OpenAPI document is checked in this order, before anyth
 1. the body is at most 64 KiB (413);
 2. the API key (`Authorization: Bearer <key>`): missing or malformed 401, unknown or wrong 401,
    revoked 403;
-3. the key's rate limit, a token bucket per key in this process (429 with `Retry-After`);
+3. the key's rate limit, a token bucket per key, in this process or shared through Redis (429
+   with `Retry-After`);
 4. the body: JSON (400) and an object of the route's pydantic model with no extra fields (422).
 The handlers call one `PointOfSale` method each; domain errors become statuses in one place,
 `ERROR_STATUS`. `ROUTES` is the single table the router and the OpenAPI document are built
@@ -19,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
@@ -218,8 +219,16 @@ class OffersOut(BaseModel):
 # --- the application ---------------------------------------------------------------------------
 
 
+class RequestLimiter(Protocol):
+    async def take(self, key: str) -> float:
+        """0 when the request may go, else the seconds until it may."""
+        ...
+
+
 class TokenBucket:
-    """`rate` requests per second with bursts of `burst`, per key, in this process."""
+    """`rate` requests per second with bursts of `burst`, per key, in this process. With
+    REDIS_URL the composition root gives the API `bot.adapters.rate_limit.RedisTokenBucket`
+    instead: the same rule, one bucket per key shared by every process."""
 
     def __init__(self, rate: float, burst: int, now: Callable[[], float] = time.monotonic) -> None:
         self._rate = rate
@@ -227,7 +236,7 @@ class TokenBucket:
         self._now = now
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str) -> float:
+    async def take(self, key: str) -> float:
         """0 when the request may go, else the seconds until it may."""
         now = self._now()
         tokens, since = self._buckets.get(key, (float(self._burst), now))
@@ -249,10 +258,12 @@ class PosApi:
     i18n: I18n
     rate: float = 10.0
     burst: int = 20
-    limiter: TokenBucket = field(init=False)
+    shared_limiter: RequestLimiter | None = None
+    """The limit shared by every process (Redis); None: a TokenBucket in this process."""
+    limiter: RequestLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.limiter = TokenBucket(self.rate, self.burst)
+        self.limiter = self.shared_limiter or TokenBucket(self.rate, self.burst)
 
 
 POS_API: web.AppKey[PosApi] = web.AppKey("pos-api", PosApi)
@@ -316,7 +327,7 @@ async def guard(
             raise Refused(BODY_TOO_LARGE)
         request[BODY] = raw
         client = await api.keys.authenticate(_bearer(request))
-        wait = api.limiter.take(client.key_id)
+        wait = await api.limiter.take(client.key_id)
         if wait > 0:
             retry = str(max(1, math.ceil(wait)))
             return error_response(
