@@ -10,9 +10,11 @@ from collections.abc import Callable
 from bot.domain.errors import DomainError, NotFound, PermissionDenied
 from bot.domain.ports import Clock, UnitOfWorkFactory
 from bot.domain.pos import KEY_ID_PREFIX, ApiClient, ApiKeyRecord, IssuedKey, split_key
+from bot.domain.staff import Actor, Role
 
 OUTLET_UNKNOWN = "outlet-unknown"
 KEY_NOT_FOUND = "api-key-not-found"
+OWNER_ONLY = "api-keys-owner-only"
 
 
 class ApiKeyMissing(DomainError):
@@ -29,6 +31,11 @@ class ApiKeyInvalid(DomainError):
 
 class ApiKeyRevoked(PermissionDenied):
     code = "api-key-revoked"
+
+
+def _require_owner(actor: Actor) -> None:
+    if actor.role is not Role.OWNER:
+        raise PermissionDenied("api-keys", reason=OWNER_ONLY)
 
 
 def _digest(key: str) -> str:
@@ -51,29 +58,44 @@ class ApiKeys:
         self._clock = clock
         self._new_key = key_factory
 
-    async def create(self, outlet_code: str) -> IssuedKey:
+    async def create(self, actor: Actor, outlet_code: str) -> IssuedKey:
         """A new key for the outlet `outlet_code` (an unknown outlet is NotFound).
 
+        - owners only (PermissionDenied): in the admin chat, or `SHELL_OPERATOR` at the CLI;
         - the key is `<key id>.<secret>`, the secret 32 random bytes (base64url);
-        - only its SHA-256 is stored: the returned key is the one chance to see it.
-        Run by the operator (`python -m bot api-key create`), who holds the machine."""
+        - only its SHA-256 is stored: the returned key is the one chance to see it;
+        - audited (who, which key id, which outlet; never the secret)."""
+        _require_owner(actor)
         now = self._clock.now()
         key_id, key = self._new_key()
         async with self._uow() as uow:
             outlet_id = await uow.api_keys.outlet_by_code(outlet_code)
             if outlet_id is None:
-                raise NotFound(OUTLET_UNKNOWN, reason=OUTLET_UNKNOWN)
+                raise NotFound(OUTLET_UNKNOWN, reason=OUTLET_UNKNOWN, outlet=outlet_code)
             await uow.api_keys.add(key_id, _digest(key), outlet_id, now)
+            details: dict[str, object] = {"key_id": key_id, "outlet": outlet_code}
+            await uow.staff.audit(actor, "api-key-create", None, details, now)
         return IssuedKey(key_id, key, outlet_code, now)
 
-    async def revoke(self, key_id: str) -> None:
-        """Revoke a key at once (the next request with it is refused); NotFound when there is
-        no such key or it was revoked already."""
+    async def revoke(self, actor: Actor, key_id: str) -> None:
+        """Revoke a key at once (the next request with it is refused); owners only; NotFound
+        when there is no such key or it was revoked already. Audited."""
+        _require_owner(actor)
+        now = self._clock.now()
         async with self._uow() as uow:
-            if not await uow.api_keys.revoke(key_id, self._clock.now()):
-                raise NotFound(KEY_NOT_FOUND, reason=KEY_NOT_FOUND)
+            if not await uow.api_keys.revoke(key_id, now):
+                raise NotFound(KEY_NOT_FOUND, reason=KEY_NOT_FOUND, key_id=key_id)
+            await uow.staff.audit(actor, "api-key-revoke", None, {"key_id": key_id}, now)
 
-    async def list_keys(self) -> list[ApiKeyRecord]:
+    async def outlets(self, actor: Actor) -> list[str]:
+        """The codes of the outlets a key can be issued for (owners only)."""
+        _require_owner(actor)
+        async with self._uow() as uow:
+            return await uow.coalition.outlet_codes()
+
+    async def list_keys(self, actor: Actor) -> list[ApiKeyRecord]:
+        """Every key (id, outlet, state; never a digest shown), owners only."""
+        _require_owner(actor)
         async with self._uow() as uow:
             return await uow.api_keys.list()
 

@@ -12,6 +12,7 @@ from bot.domain.errors import (
     CardTokenReplayed,
     InviteInvalid,
     MemberNotFound,
+    NotFound,
     PermissionDenied,
     ScanClosed,
 )
@@ -31,6 +32,7 @@ from bot.domain.staff import (
 )
 
 INVITE_VALIDITY = timedelta(hours=24)
+OUTLET_UNKNOWN = "outlet-unknown"
 SCAN_VALIDITY = timedelta(minutes=10)
 """How long a card view stays usable for its one operation."""
 
@@ -74,11 +76,14 @@ class StaffService:
         return Actor(telegram_id, Role(staff.role.value), staff.id)
 
     async def create_invite(
-        self, actor: Actor, role: StaffRole, outlet_id: int | None = None
+        self, actor: Actor, role: StaffRole, outlet_code: str | None = None
     ) -> StaffInvite:
         """An invite link's token.
 
         - owners invite anyone; managers invite cashiers only;
+        - `outlet_code`: the outlet the new staff member works at (an unknown one is NotFound
+          `outlet-unknown`); their till's purchases and redemptions count for its partner in
+          the settlement (without one, for the home partner);
         - single use, valid for 24 hours; the database keeps only the token's digest.
         """
         if not actor.can_manage or (actor.role is Role.MANAGER and role is not StaffRole.CASHIER):
@@ -87,6 +92,11 @@ class StaffService:
         now = self._clock.now()
         expires_at = now + INVITE_VALIDITY
         async with self._uow() as uow:
+            outlet_id = None
+            if outlet_code is not None:
+                outlet_id = await uow.api_keys.outlet_by_code(outlet_code)
+                if outlet_id is None:
+                    raise NotFound(OUTLET_UNKNOWN, reason=OUTLET_UNKNOWN, outlet=outlet_code)
             await uow.staff.add_invite(
                 digest(token), role, outlet_id, actor.telegram_id, now, expires_at
             )

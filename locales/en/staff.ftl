@@ -2,7 +2,7 @@
 
 staff-role-cashier = cashier
 staff-role-manager = manager
-staff-invite-usage = Usage: /invite cashier or /invite manager
+staff-invite-usage = Usage: /invite cashier or /invite manager, optionally with the outlet they work at: /invite cashier main
 staff-invite-created = An invite for the { $role } role (single use, valid for 24 hours):
     { $link }
 staff-welcome = Done! You are now a { $role }. Scan a customer's QR card with your phone camera, or use /find with a card or phone number.

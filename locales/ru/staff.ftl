@@ -2,7 +2,7 @@
 
 staff-role-cashier = кассир
 staff-role-manager = менеджер
-staff-invite-usage = Использование: /invite cashier или /invite manager
+staff-invite-usage = Использование: /invite cashier или /invite manager, можно с точкой, где сотрудник работает: /invite cashier main
 staff-invite-created = Приглашение для роли «{ $role }» (одноразовое, действует 24 часа):
     { $link }
 staff-welcome = Готово! Теперь вы { $role }. Сканируйте QR-карту клиента камерой телефона или используйте /find с номером карты или телефона.

@@ -225,10 +225,14 @@ class TortoiseStaffRepository:
         row = (
             await RedemptionRequest.filter(id=request_id)
             .using_db(self._db)
-            .select_related("member")
+            .select_related("member", "staff", "api_key")
             .first()
         )
-        return _request_from_row(row) if row else None
+        if row is None:
+            return None
+        # Where it was asked: the staff member's outlet, or the API key's.
+        asker: Any = row.staff or row.api_key
+        return _request_from_row(row, asker.outlet_id if asker else None)
 
     async def move_redemption(
         self,
@@ -304,7 +308,9 @@ class TortoiseStaffRepository:
         ]
 
 
-def _request_from_row(row: RedemptionRequest) -> RedemptionRequestRecord:
+def _request_from_row(
+    row: RedemptionRequest, outlet_id: int | None = None
+) -> RedemptionRequestRecord:
     return RedemptionRequestRecord(
         id=int(row.id),
         member_id=int(row.member_id),  # type: ignore[attr-defined]
@@ -319,4 +325,5 @@ def _request_from_row(row: RedemptionRequest) -> RedemptionRequestRecord:
         staff_chat_id=row.staff_chat_id,
         staff_message_id=row.staff_message_id,
         staff_locale=row.staff_locale,
+        outlet_id=outlet_id,
     )

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.adapters.i18n import I18n, Translator
+from bot.domain.coalition import OUTLET_CODE
 from bot.domain.staff import INVITE_PREFIX, Actor, StaffRole
 from bot.handlers.commands import remove_staff_menu
 from bot.services.staff import StaffService
@@ -28,15 +29,23 @@ async def cmd_invite(
     staff: StaffService,
     t: Translator,
 ) -> None:
-    role_text = (command.args or StaffRole.CASHIER.value).strip().lower()
-    if role_text not in {r.value for r in StaffRole}:
+    # `/invite [cashier|manager] [outlet]`: an outlet ties the till to a coalition partner.
+    parts = (command.args or StaffRole.CASHIER.value).lower().split()
+    role_text = parts[0] if parts else ""
+    outlet = parts[1] if len(parts) == 2 else None
+    if (
+        role_text not in {r.value for r in StaffRole}
+        or len(parts) > 2
+        or (outlet is not None and not OUTLET_CODE.fullmatch(outlet))
+    ):
         await message.answer(t("staff-invite-usage"))
         return
-    invite = await staff.create_invite(actor, StaffRole(role_text))
+    invite = await staff.create_invite(actor, StaffRole(role_text), outlet)
     link = await create_start_link(bot, INVITE_PREFIX + invite.token)
-    await message.answer(
-        t("staff-invite-created", role=t(f"staff-role-{invite.role.value}"), link=link)
-    )
+    text = t("staff-invite-created", role=t(f"staff-role-{invite.role.value}"), link=link)
+    if outlet is not None:
+        text += "\n" + t("staff-invite-outlet", outlet=outlet)
+    await message.answer(text)
 
 
 async def cmd_staff(message: Message, actor: Actor, staff: StaffService, t: Translator) -> None:

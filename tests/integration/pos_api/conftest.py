@@ -13,6 +13,7 @@ from bot.domain.joining import normalize_phone
 from bot.domain.ledger_records import LedgerActor
 from bot.domain.members import MemberStatus
 from bot.domain.program import RewardReason
+from bot.domain.staff import SHELL_OPERATOR
 from tests.conftest import BotUnderTest
 from tests.integration.staff.test_till import ANNA
 
@@ -53,7 +54,7 @@ async def outlet(code: str, partner_code: str) -> Outlet:
 @pytest.fixture
 async def pos(app: BotUnderTest, aiohttp_client: Any) -> Pos:
     await outlet("main", "coffee-co")
-    issued = await app.container.services.api_keys.create("main")
+    issued = await app.container.services.api_keys.create(SHELL_OPERATOR, "main")
     # The rate limit has a test of its own; here 40 concurrent requests must all pass.
     app.container.settings.pos_api_burst = 1000
     client: Client = await aiohttp_client(build_web_app(app.container))

@@ -12,7 +12,7 @@ from bot.adapters.db.models.ledger_ops import LedgerOperation
 from bot.adapters.db.models.staff import RedemptionRequest
 from bot.bootstrap import card_secret
 from bot.domain.card_token import card_code_for
-from bot.domain.staff import redemption_callback
+from bot.domain.staff import SHELL_OPERATOR, redemption_callback
 from tests.conftest import BotUnderTest
 from tests.integration.membership.helpers import press
 from tests.integration.pos_api.conftest import Pos, anna, outlet
@@ -44,7 +44,7 @@ async def test_missing_malformed_and_wrong_keys_are_401_and_revoked_403(
     assert body["message"]
 
     assert (await pos.call("GET", path))[0] == 200
-    await app.container.services.api_keys.revoke(pos.key_id)
+    await app.container.services.api_keys.revoke(SHELL_OPERATOR, pos.key_id)
     status, body = await pos.call(
         "POST", "/purchases", {"member_id": member.id, **FOOD_100}, idempotency_key="r1"
     )
@@ -207,7 +207,7 @@ async def test_another_outlets_key_cannot_see_a_request_or_refund_a_purchase(
 ) -> None:
     member = await anna(app)
     await outlet("mall", "bakery")
-    other = (await app.container.services.api_keys.create("mall")).secret
+    other = (await app.container.services.api_keys.create(SHELL_OPERATOR, "mall")).secret
     _, asked = await redeem_request(pos, member.id, 100_000)
     status, body = await pos.call("GET", f"/redemptions/{asked['request_id']}", key=other)
     assert (status, body["error"]) == (404, "not-found")
@@ -287,7 +287,7 @@ async def test_a_key_over_its_rate_gets_429(app: BotUnderTest, aiohttp_client: o
 
     member = await anna(app)
     await outlet("main", "coffee-co")
-    key = (await app.container.services.api_keys.create("main")).secret
+    key = (await app.container.services.api_keys.create(SHELL_OPERATOR, "main")).secret
     app.container.settings.pos_api_burst = 3
     app.container.settings.pos_api_rate = 0.001
     client = await aiohttp_client(build_web_app(app.container))  # type: ignore[operator]
