@@ -1,6 +1,8 @@
 """Charts for the admin chat: matplotlib (the Agg backend, no display) to PNG bytes.
 
-Each function takes plain figures and a title (already translated) and returns a PNG.
+Each function takes plain figures and a title (already translated) and returns a PNG. The
+title is drawn on the chart and also stored in the PNG's `Title` text chunk, so a test (or any
+tool) can tell which chart a file is without looking at it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from matplotlib.figure import Figure
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, title: str) -> bytes:
     buffer = io.BytesIO()
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100)
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Title": title})
     plt.close(figure)
     return buffer.getvalue()
 
@@ -35,7 +37,7 @@ def member_growth(points: Sequence[tuple[datetime, int]], title: str) -> bytes:
     axes.set_title(title)
     axes.grid(alpha=0.3)
     figure.autofmt_xdate()
-    return _png(figure)
+    return _png(figure, title)
 
 
 def sales_heatmap(per_hour_of_week: Mapping[int, int], title: str) -> bytes:
@@ -47,7 +49,7 @@ def sales_heatmap(per_hour_of_week: Mapping[int, int], title: str) -> bytes:
     axes.set_xticks(range(0, 24, 2))
     axes.set_title(title)
     figure.colorbar(image, ax=axes)
-    return _png(figure)
+    return _png(figure, title)
 
 
 def campaign_funnel(
@@ -64,7 +66,7 @@ def campaign_funnel(
     axes.invert_yaxis()
     axes.legend()
     axes.set_title(title)
-    return _png(figure)
+    return _png(figure, title)
 
 
 def bars(items: Sequence[tuple[str, float]], title: str) -> bytes:
@@ -73,4 +75,4 @@ def bars(items: Sequence[tuple[str, float]], title: str) -> bytes:
     axes.bar([label for label, _ in items], [value for _, value in items])
     axes.set_title(title)
     axes.grid(axis="y", alpha=0.3)
-    return _png(figure)
+    return _png(figure, title)

@@ -261,9 +261,15 @@ def off_peak_slots(
 ) -> list[int]:
     """The bottom quartile of open hour-of-week slots by purchases over the last `weeks`,
     ascending by slot number (see the module docstring)."""
-    open_slots = opening_hours.slots()
     traffic = Counter(hour_of_week(p.at, tz) for p in _last_days(purchases, now, 7 * weeks))
-    quietest = sorted(open_slots, key=lambda slot: (traffic[slot], slot))
+    return quietest_slots(traffic, opening_hours)
+
+
+def quietest_slots(per_slot: Mapping[int, int], opening_hours: OpeningHours) -> list[int]:
+    """The bottom quartile (ceil(n / 4)) of the n open slots by purchases per hour of the week,
+    ties going to the lower slot number; ascending."""
+    open_slots = opening_hours.slots()
+    quietest = sorted(open_slots, key=lambda slot: (per_slot.get(slot, 0), slot))
     size = -(-len(open_slots) // 4)
     return sorted(quietest[:size])
 

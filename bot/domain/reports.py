@@ -6,15 +6,25 @@
   conversion, a held-out member counting as converted when they bought within
   `ATTRIBUTION_DAYS` of the campaign (they had no coupon to redeem: "bought anyway").
 - the KPI period is [start, end); "active" is the last 30 days before `end` whatever the period.
+- off-peak uplift (`OffPeakUplift`): the off-peak slots are the bottom quartile of open hours of
+  the week by purchases over the `weeks` (8) before the period starts (`analytics.off_peak_slots`,
+  opening hours from `[automations.off_peak]`), fixed before the period so that the period's own
+  sales cannot move them. Uplift = purchases in those slots in the period / purchases in the same
+  slots in the previous period of the same length - 1 (None when the previous period had none).
+  All three windows are half-open, [start, end).
+- NPS: % promoters (9-10) minus % detractors (0-6) among the answers to every `nps` question of
+  the program's surveys given in the period, truncated toward zero (`bot.domain.surveys.nps`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
 from bot.domain.analytics import conversion, lift
+from bot.domain.surveys import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 
 ATTRIBUTION_DAYS = 14
 
@@ -49,6 +59,48 @@ class CampaignStats:
 
 
 @dataclass(frozen=True, slots=True)
+class OffPeakUplift:
+    slots: tuple[int, ...]
+    """The off-peak hours of the week (weekday * 24 + hour, program time zone)."""
+    current: int
+    """Purchases in those slots in the period."""
+    previous: int
+    """Purchases in those slots in the previous period of the same length."""
+
+    @property
+    def uplift(self) -> Fraction | None:
+        return Fraction(self.current, self.previous) - 1 if self.previous else None
+
+
+def slot_counts(slots: Iterable[int], per_slot: Mapping[int, int]) -> int:
+    """Purchases in `slots`, from purchases per hour of the week."""
+    return sum(per_slot.get(slot, 0) for slot in set(slots))
+
+
+@dataclass(frozen=True, slots=True)
+class NetPromoterScore:
+    answers: int
+    promoters: int
+    detractors: int
+
+    @classmethod
+    def of(cls, counts: Mapping[int, int]) -> NetPromoterScore:
+        """From answers per score (0..10)."""
+        return cls(
+            answers=sum(counts.values()),
+            promoters=sum(n for score, n in counts.items() if score >= NPS_PROMOTER_MIN),
+            detractors=sum(n for score, n in counts.items() if score <= NPS_DETRACTOR_MAX),
+        )
+
+    @property
+    def score(self) -> int | None:
+        """-100..100, truncated toward zero; None without answers."""
+        if not self.answers:
+            return None
+        return int(Fraction(100 * (self.promoters - self.detractors), self.answers))
+
+
+@dataclass(frozen=True, slots=True)
 class Kpis:
     start: datetime
     end: datetime
@@ -71,6 +123,8 @@ class Kpis:
     """Members (cumulative) at the end of each day of the period."""
     heatmap: dict[int, int] = field(default_factory=dict)
     """Purchases per hour of the week (program time zone) in the period."""
+    off_peak: OffPeakUplift | None = None
+    nps: NetPromoterScore = NetPromoterScore(0, 0, 0)
 
     @property
     def new_members(self) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.reports import Kpis
 from bot.services.automations import AutomationRun, Automations
 from bot.services.broadcasts import Broadcasts
+from bot.services.digest import Digests
 from bot.services.leaderboard import Leaderboards
 from bot.services.till import Till
 
@@ -69,3 +71,8 @@ AUTOMATION_JOBS = {
 async def enqueue_scheduled_broadcasts(broadcasts: Broadcasts, now: datetime) -> list[int]:
     """Every 30 s: queue the owner's scheduled broadcasts whose moment has come."""
     return await broadcasts.enqueue_due(now)
+
+
+async def post_daily_digest(digests: Digests, now: datetime) -> Kpis:
+    """Daily at `[digest].hour`: yesterday's key figures to the admin chats."""
+    return await digests.post_daily(now)

@@ -4,7 +4,8 @@ the elected process (see `election.py`).
 A background task tries to win the election every `retry` seconds; the leader checks every
 `retry` seconds that it still holds the lock and stops its jobs if it lost it. Daily jobs fire
 in the program's timezone, tolerate a late start (`misfire_grace_time`) and coalesce missed
-runs into one.
+runs into one. `/reload` hands the runner the new program and services (`replan`): the job table
+is planned again from them; a job already running finishes with the services it started with.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.scheduler import jobs
 from bot.scheduler.election import Election
 from bot.services.automations import Automations
 from bot.services.broadcasts import Broadcasts
+from bot.services.digest import Digests
 from bot.services.leaderboard import Leaderboards
 from bot.services.till import Till
 
@@ -50,16 +52,13 @@ class SchedulerRunner:
         leaderboards: Leaderboards,
         *,
         broadcasts: Broadcasts | None = None,
+        digests: Digests | None = None,
         retry: float = ELECTION_RETRY_SECONDS,
     ) -> None:
         self._election = election
-        self._program = program
         self._clock = clock
-        self._automations = automations
-        self._till = till
-        self._leaderboards = leaderboards
         self._retry = retry
-        self._broadcasts = broadcasts
+        self._set_plan(program, automations, till, leaderboards, broadcasts, digests)
         self._scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -69,6 +68,39 @@ class SchedulerRunner:
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+    def replan(
+        self,
+        program: Program,
+        automations: Automations,
+        till: Till,
+        leaderboards: Leaderboards,
+        *,
+        broadcasts: Broadcasts | None = None,
+        digests: Digests | None = None,
+    ) -> None:
+        """Plan the jobs again from a reloaded program and the services built from it (the
+        next election plans from them too)."""
+        self._set_plan(program, automations, till, leaderboards, broadcasts, digests)
+        if self._scheduler is not None:
+            self._scheduler.remove_all_jobs()
+            self._add_jobs(self._scheduler)
+
+    def _set_plan(
+        self,
+        program: Program,
+        automations: Automations,
+        till: Till,
+        leaderboards: Leaderboards,
+        broadcasts: Broadcasts | None,
+        digests: Digests | None,
+    ) -> None:
+        self._program = program
+        self._automations = automations
+        self._till = till
+        self._leaderboards = leaderboards
+        self._broadcasts = broadcasts
+        self._digests = digests
 
     async def start(self) -> None:
         """Take part in the election (the first attempt is made before returning)."""
@@ -110,6 +142,11 @@ class SchedulerRunner:
                 "max_instances": 1,
             },
         )
+        self._add_jobs(scheduler)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def _add_jobs(self, scheduler: AsyncIOScheduler) -> None:
         tz = self._program.timezone
         for name, job in jobs.AUTOMATION_JOBS.items():
             config = self._program.automation(name)
@@ -147,8 +184,14 @@ class SchedulerRunner:
                 id="scheduled_broadcasts",
                 misfire_grace_time=30,
             )
-        scheduler.start()
-        self._scheduler = scheduler
+        digest = self._program.digest
+        if self._digests is not None and digest.enabled:
+            scheduler.add_job(
+                _call,
+                CronTrigger(hour=digest.hour, minute=0, timezone=tz),
+                args=[jobs.post_daily_digest, self._digests, self._clock],
+                id="daily_digest",
+            )
 
     def _stop_jobs(self) -> None:
         if self._scheduler is not None:

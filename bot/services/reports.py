@@ -4,19 +4,33 @@ Rules:
 - owners and managers only (checked here, whatever chat the command came from);
 - a campaign named `<automation>:<date>` is one run of an automation: runs are summed into one
   line per automation; every other campaign (a broadcast) is its own line, newest first;
-- the KPI period is the last `days` (1..366) up to now;
+- the KPI period is the last `days` (1..366) up to now; off-peak uplift and NPS as defined in
+  `bot/domain/reports.py`;
+- the daily digest covers yesterday, midnight to midnight in the program's time zone;
 - the launch review covers everything since the first member joined (`Review`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.domain.analytics import DEFAULT_OFF_PEAK_WEEKS, OpeningHours, quietest_slots
 from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.domain.ports import Clock, UnitOfWorkFactory
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import AUTOMATIONS, Program
-from bot.domain.reports import CampaignStats, Kpis, Review, StaffScore
+from bot.domain.reports import (
+    CampaignStats,
+    Kpis,
+    NetPromoterScore,
+    OffPeakUplift,
+    Review,
+    StaffScore,
+    slot_counts,
+)
 from bot.domain.staff import Actor
+from bot.domain.surveys import QuestionKind
 
 MAX_PERIOD_DAYS = 366
 
@@ -58,8 +72,49 @@ class Reports:
         if not 1 <= days <= MAX_PERIOD_DAYS:
             raise InvalidInput("period must be 1..366 days", reason="stats-period")
         end = self._clock.now()
+        return await self.figures(end - timedelta(days=days), end)
+
+    async def figures(self, start: datetime, end: datetime) -> Kpis:
+        """The KPIs of [start, end), for callers that checked who is asking (the scheduler's
+        digest, the command line)."""
         async with self._uow() as uow:
-            return await uow.reports.kpis(end - timedelta(days=days), end, self._program.timezone)
+            kpis = await uow.reports.kpis(start, end, self._program.timezone)
+            return dataclasses.replace(
+                kpis,
+                off_peak=await self._off_peak(uow, start, end),
+                nps=NetPromoterScore.of(
+                    await uow.reports.nps_counts(start, end, self._nps_questions())
+                ),
+            )
+
+    def yesterday(self, now: datetime) -> tuple[datetime, datetime]:
+        """Yesterday in the program's time zone, as [start, end)."""
+        zone = ZoneInfo(self._program.timezone)
+        today = datetime.combine(now.astimezone(zone).date(), time(), zone)
+        return today - timedelta(days=1), today
+
+    async def _off_peak(self, uow: UnitOfWork, start: datetime, end: datetime) -> OffPeakUplift:
+        config = self._program.automation("off_peak")
+        hours = OpeningHours.every_day(
+            config.threshold("open_hour", 8), config.threshold("close_hour", 22)
+        )
+        weeks = timedelta(weeks=config.threshold("weeks", DEFAULT_OFF_PEAK_WEEKS))
+        tz = self._program.timezone
+        slots = quietest_slots(await uow.reports.sales_by_slot(start - weeks, start, tz), hours)
+        length = end - start
+        return OffPeakUplift(
+            slots=tuple(slots),
+            current=slot_counts(slots, await uow.reports.sales_by_slot(start, end, tz)),
+            previous=slot_counts(slots, await uow.reports.sales_by_slot(start - length, start, tz)),
+        )
+
+    def _nps_questions(self) -> list[tuple[str, str]]:
+        return [
+            (survey.id, question.id)
+            for survey in self._program.surveys
+            for question in survey.questions
+            if question.kind is QuestionKind.NPS
+        ]
 
     async def review(self, actor: Actor) -> Review:
         automations, broadcasts = await self.campaigns(actor)

@@ -66,6 +66,8 @@ stats-text = 📈 <b>The last { $days } days</b>
     Points issued: { $issued }, redeemed: { $redeemed } ({ $redemption }), outstanding: { $outstanding }
     VIP: { $vip }, share of spend: { $vip_share }
     Lapsed: { $lapsed }, returned: { $returned }
+    Off-peak sales: { $off_peak_now } vs { $off_peak_before } in the previous period ({ $off_peak })
+    NPS: { $nps } ({ $nps_answers } answers)
 stats-chart-growth = Members
 stats-chart-heatmap = Purchases by hour of the week
 stats-chart-funnel = Campaigns: delivered and redeemed

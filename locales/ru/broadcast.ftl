@@ -66,6 +66,8 @@ stats-text = 📈 <b>Последние { $days } дн.</b>
     Начислено баллов: { $issued }, списано: { $redeemed } ({ $redemption }), на счетах: { $outstanding }
     VIP: { $vip }, доля выручки: { $vip_share }
     Ушедших: { $lapsed }, вернулись: { $returned }
+    Продажи в тихие часы: { $off_peak_now } против { $off_peak_before } за прошлый период ({ $off_peak })
+    NPS: { $nps } (ответов: { $nps_answers })
 stats-chart-growth = Участники
 stats-chart-heatmap = Покупки по часам недели
 stats-chart-funnel = Кампании: доставлено и использовано

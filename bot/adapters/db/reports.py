@@ -7,6 +7,7 @@ row per member, except the VIP list (the top decile) and per-buyer spend for its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,13 @@ from bot.domain.reports import (
     RegularsSpend,
 )
 
+_EXPORT_TABLES = {
+    "members": ("members", "id"),
+    "purchases": ("purchases", "member_id"),
+    "ledger": ("ledger_entries", "member_id"),
+}
+"""Export name -> (table, the column naming the member)."""
+_FLAGS = frozenset({"marketing_opt_in", "reachable"})
 _NOBODY = "-"
 """No automation has this name: the segments' cooldown filter excludes nobody."""
 _DAY = 86400
@@ -194,6 +202,57 @@ class SqlReports:
             slots[slot] = slots.get(slot, 0) + int(r["n"])
         return slots
 
+    async def sales_by_slot(self, start: datetime, end: datetime, timezone: str) -> dict[int, int]:
+        """Purchases in [start, end) per hour of the week in `timezone`."""
+        return await self._heatmap(start, end, ZoneInfo(timezone))
+
+    async def nps_counts(
+        self, start: datetime, end: datetime, questions: Sequence[tuple[str, str]]
+    ) -> dict[int, int]:
+        """Answers per score (0..10) to the (survey id, question id) `questions` given in
+        [start, end): at most 11 rows."""
+        if not questions:
+            return {}
+        # Parameter names are letters only (`SqlSegments._rows`): survey_a, question_a, ...
+        names = [_letters(n) for n in range(len(questions))]
+        pairs = " OR ".join(
+            f"(r.survey_id = :survey_{n} AND a.question_id = :question_{n})" for n in names
+        )
+        params: dict[str, Any] = {"start": start, "end": end}
+        for n, (survey, question) in zip(names, questions, strict=True):
+            params[f"survey_{n}"], params[f"question_{n}"] = survey, question
+        rows = await self._rows(
+            f"""SELECT a.value AS score, COUNT(*) AS n FROM survey_answers a
+                JOIN survey_responses r ON r.id = a.response_id
+                WHERE a.answered_at >= :start AND a.answered_at < :end AND ({pairs})
+                GROUP BY a.value""",
+            **params,
+        )
+        return {int(r["score"]): int(r["n"]) for r in rows}
+
+    async def export_page(
+        self, export: str, columns: Sequence[str], after_id: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` rows of an export (`bot/domain/exports.py`) with ids above `after_id`,
+        in id order, each with `member_status` (the member's status, for anonymising). Times
+        come back as aware datetimes and flags as bools, whichever the database."""
+        table, member = _EXPORT_TABLES[export]
+        selected = ", ".join(f"x.{column}" for column in columns)
+        rows = await self._rows(
+            f"""SELECT {selected}, m.status AS member_status FROM {table} x
+                JOIN members m ON m.id = x.{member}
+                WHERE x.id > :after ORDER BY x.id LIMIT :limit""",
+            after=after_id,
+            limit=limit,
+        )
+        for row in rows:
+            for column in columns:
+                if column.endswith("_at"):
+                    row[column] = _as_datetime(row[column])
+                elif column in _FLAGS and row[column] is not None:
+                    row[column] = bool(row[column])
+        return rows
+
     async def launched_at(self) -> datetime | None:
         """When the first member joined."""
         rows = await self._rows("SELECT MIN(joined_at) AS first FROM members")
@@ -249,6 +308,16 @@ class SqlReports:
             int(row.get("first_spend") or 0),
             int(row.get("recent_spend") or 0),
         )
+
+
+def _letters(number: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "ba": a parameter suffix without digits."""
+    letters = ""
+    while True:
+        number, digit = divmod(number, 26)
+        letters = chr(ord("a") + digit) + letters
+        if number == 0:
+            return letters
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -25,8 +25,14 @@ def percent(value: Fraction | None) -> str:
     return f"{float(value) * 100:.1f} %"
 
 
+def signed_percent(value: Fraction | None) -> str:
+    """A change as "+12.5 %" or "-3.0 %", "—" when undefined."""
+    if value is None:
+        return "—"
+    return ("+" if value >= 0 else "") + percent(value)
+
+
 def _line(t: Translator, stats: CampaignStats) -> str:
-    lift = stats.lift
     return t(
         "campaigns-line",
         name=stats.name,
@@ -34,7 +40,7 @@ def _line(t: Translator, stats: CampaignStats) -> str:
         redeemed=stats.redeemed,
         conversion=percent(stats.conversion),
         held_out=stats.held_out,
-        lift="—" if lift is None else ("+" if lift >= 0 else "") + percent(lift),
+        lift=signed_percent(stats.lift),
     )
 
 
@@ -67,6 +73,7 @@ async def cmd_stats(
     kpis = await reports.kpis(actor, int(argument))
     channels = ", ".join(f"{name}: {count}" for name, count in kpis.new_by_channel.items())
     average = kpis.average_check
+    off_peak = kpis.off_peak
     frequency = kpis.visit_frequency
     await message.answer(
         t(
@@ -87,6 +94,11 @@ async def cmd_stats(
             vip_share=percent(kpis.vip_share),
             lapsed=kpis.lapsed,
             returned=kpis.returned,
+            off_peak_now=off_peak.current if off_peak else 0,
+            off_peak_before=off_peak.previous if off_peak else 0,
+            off_peak=signed_percent(off_peak.uplift if off_peak else None),
+            nps="—" if kpis.nps.score is None else kpis.nps.score,
+            nps_answers=kpis.nps.answers,
         )
     )
     automations, broadcasts = await reports.campaigns(actor)
@@ -134,7 +146,7 @@ async def cmd_review(
             regulars=regulars.regulars,
             first=t.money(regulars.first_spend, program.currency),
             recent=t.money(regulars.recent_spend, program.currency),
-            growth="—" if growth is None else ("+" if growth >= 0 else "") + percent(growth),
+            growth=signed_percent(growth),
             channels=", ".join(f"{k}: {v}" for k, v in review.registrations.items()) or "—",
             staff="\n".join(board) or "—",
         )

@@ -3,9 +3,11 @@ bot/domain/analytics.py on planted data, the charts are PNGs, the role is checke
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from aiogram.types import BufferedInputFile
 
@@ -14,12 +16,18 @@ from bot.adapters.db.models.core import Member
 from bot.adapters.db.models.delivery import Campaign, OutboxMessage
 from bot.adapters.db.models.ledger import LedgerEntry, Purchase
 from bot.adapters.db.models.offers import AutomationTarget, Coupon
+from bot.adapters.db.models.surveys import SurveyAnswer, SurveyResponse
+from bot.adapters.db.uow import tortoise_uow_factory
 from bot.domain import analytics
 from bot.domain.analytics import PurchaseFact
+from bot.domain.program import Program
+from bot.domain.reports import NetPromoterScore
 from bot.domain.staff import Actor, Role
+from bot.services.reports import Reports
 from tests.conftest import OWNER_ID, BotUnderTest
 from tests.integration.membership.helpers import last
 from tests.integration.staff.test_till import CASHIER, OWNER, hire, in_admin_chat
+from tests.kit.png import png_size, png_text
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -108,8 +116,16 @@ async def test_stats_answers_with_text_and_three_png_charts(app: BotUnderTest) -
     assert "Участников: 20" in text
     photos = app.session.sent("SendPhoto")
     assert [p.photo.filename for p in photos] == ["growth.png", "heatmap.png", "funnel.png"]
+    titles = []
     for photo in photos:
-        assert isinstance(photo.photo, BufferedInputFile) and photo.photo.data.startswith(PNG)
+        assert isinstance(photo.photo, BufferedInputFile)
+        assert png_size(photo.photo.data) >= (400, 200)  # a whole, valid PNG of a real size
+        titles.append(png_text(photo.photo.data)["Title"])
+    assert titles == [
+        "Участники",
+        "Покупки по часам недели",
+        "Кампании: доставлено и использовано",
+    ]
 
 
 async def test_a_cashier_gets_no_figures(app: BotUnderTest) -> None:
@@ -165,9 +181,16 @@ async def test_campaigns_show_conversion_and_lift_over_the_holdout(app: BotUnder
     assert "+0.0 %" in last(app).text
 
 
-def test_a_chart_is_a_png() -> None:
-    assert charts.sales_heatmap({0: 3, 30: 1}, "Heatmap").startswith(PNG)
-    assert charts.campaign_funnel([("a", 3, 1)], "Funnel", ("d", "r")).startswith(PNG)
+def test_every_chart_is_a_valid_png_carrying_its_title() -> None:
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+    made = {
+        "Growth": charts.member_growth([(day, 1), (day + timedelta(days=1), 3)], "Growth"),
+        "Heatmap": charts.sales_heatmap({0: 3, 30: 1}, "Heatmap"),
+        "Funnel": charts.campaign_funnel([("a", 3, 1)], "Funnel", ("d", "r")),
+        "Рост": charts.bars([("a", 1.5)], "Рост"),
+    }
+    for title, png in made.items():
+        assert png.startswith(PNG) and png_text(png)["Title"] == title
 
 
 async def _campaign(name: str, sent: list[int], redeemed: list[int], held: list[int]) -> None:
@@ -268,4 +291,100 @@ async def test_the_launch_review_answers_its_questions(app: BotUnderTest) -> Non
         "promotions.png",
         "regulars.png",
     ]
-    assert all(p.photo.data.startswith(PNG) for p in photos)
+    assert [png_text(p.photo.data)["Title"] for p in photos] == [
+        "Регистрации по каналам",
+        "Конверсия акций, %",
+        "Траты постоянных клиентов",
+    ]
+
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def _msk(day: int, hour: int, month: int = 2) -> datetime:
+    return datetime(2026, month, day, hour, 30, tzinfo=MSK)
+
+
+async def _buy(member_id: int, at: datetime, key: str) -> None:
+    await Purchase.create(
+        member_id=member_id, amount=10_000, idempotency_key=key, request_hash="-", created_at=at
+    )
+
+
+async def test_off_peak_uplift_compares_the_quiet_slots_with_the_previous_period(
+    app: BotUnderTest, program: Program
+) -> None:
+    # Open 08:00-12:00 every day: 28 slots, the quietest quarter is 7 of them.
+    hours = {"open_hour": 8, "close_hour": 12, "weeks": 8}
+    off_peak = dataclasses.replace(program.automation("off_peak"), thresholds=hours)
+    program = dataclasses.replace(
+        program, automations={**program.automations, "off_peak": off_peak}
+    )
+    reports = Reports(tortoise_uow_factory, app.container.clock, program)
+    member = await Member.create(
+        telegram_id=8500, status="active", card_code="500000001", referral_code="op"
+    )
+    # The baseline (the 8 weeks before the period): two purchases in every open hour of the
+    # week of 2 February but Wednesday's four and Thursday 08-10, which stay at zero.
+    quiet = {(2, 8), (2, 9), (2, 10), (2, 11), (3, 8), (3, 9), (3, 10)}  # (weekday, hour)
+    for weekday in range(7):
+        for hour in range(8, 12):
+            if (weekday, hour) not in quiet:
+                for n in range(2):
+                    await _buy(member.id, _msk(2 + weekday, hour), f"b:{weekday}:{hour}:{n}")
+    # The period is the 7 days to Monday 2 March 12:00 MSK; the previous one the 7 before.
+    await _buy(member.id, _msk(18, 9), "prev:wed9")  # quiet
+    await _buy(member.id, _msk(19, 10), "prev:thu10")  # quiet
+    await _buy(member.id, _msk(17, 8), "prev:tue8")  # busy
+    await _buy(member.id, _msk(25, 8), "now:wed8")  # quiet
+    await _buy(member.id, _msk(25, 11), "now:wed11")  # quiet
+    await _buy(member.id, _msk(26, 9), "now:thu9")  # quiet
+    await _buy(member.id, _msk(27, 8), "now:fri8")  # busy
+    await _buy(member.id, _msk(25, 15), "now:wed15")  # closed hours: no slot
+
+    kpis = await reports.kpis(Actor(OWNER_ID, Role.OWNER), 7)
+
+    assert kpis.off_peak is not None
+    assert kpis.off_peak.slots == (56, 57, 58, 59, 80, 81, 82)  # Wed 08-11, Thu 08-10
+    assert (kpis.off_peak.current, kpis.off_peak.previous) == (3, 2)
+    assert kpis.off_peak.uplift == Fraction(1, 2)  # +50 %
+
+
+async def _answer(member_id: int, question: str, value: int, at: datetime) -> None:
+    response, _ = await SurveyResponse.get_or_create(
+        member_id=member_id, survey_id="visit", defaults={"started_at": at}
+    )
+    await SurveyAnswer.create(
+        response_id=response.id, question_id=question, value=str(value), answered_at=at
+    )
+
+
+async def test_nps_counts_the_answers_to_nps_questions_in_the_period(app: BotUnderTest) -> None:
+    now = app.container.clock.now()
+    scores = [10, 10, 9, 9, 9, 8, 7, 6, 2, 0]  # 5 promoters, 2 passives, 3 detractors
+    for number, score in enumerate(scores, start=1):
+        member = await Member.create(
+            telegram_id=8600 + number,
+            status="active",
+            card_code=f"60000000{number:02d}",
+            referral_code=f"n{number}",
+        )
+        await _answer(member.id, "nps", score, now - timedelta(days=number))
+        await _answer(member.id, "taste", 1, now - timedelta(days=number))  # a rating: not NPS
+    late = await Member.create(telegram_id=8700, status="active", card_code="7", referral_code="l")
+    await _answer(late.id, "nps", 0, now - timedelta(days=40))  # before the period
+
+    kpis = await app.container.services.reports.kpis(Actor(OWNER_ID, Role.OWNER), 30)
+    assert (kpis.nps.answers, kpis.nps.promoters, kpis.nps.detractors) == (10, 5, 3)
+    assert kpis.nps.score == 20  # 50 % - 30 %
+
+    await in_admin_chat(app, OWNER, "/stats 30")
+    text = app.session.texts()[-1]
+    assert "NPS: 20 (ответов: 10)" in text
+    assert "Продажи в тихие часы: 0 против 0 за прошлый период (—)" in text  # no sales yet
+
+
+def test_nps_truncates_toward_zero_and_is_undefined_without_answers() -> None:
+    assert NetPromoterScore.of({}).score is None
+    assert NetPromoterScore.of({10: 1, 0: 2}).score == -33  # -33.3 %
+    assert NetPromoterScore.of({9: 2, 7: 1}).score == 66  # 66.7 %
