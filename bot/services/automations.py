@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.analytics import (
@@ -50,6 +51,26 @@ class AutomationRun:
     treated: int = 0
     held_out: int = 0
     coupons: int = 0
+
+
+NO_AUTOMATION = "-"
+"""No automation has this name: a selection made with it ignores every cooldown."""
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSize:
+    """An automation's segment at a moment (`Automations.segment_sizes`)."""
+
+    name: str
+    enabled: bool
+    size: int
+    """Members the selection picks, whatever the cooldown."""
+    eligible: int
+    """Of them, those a run at that moment would target: not targeted by this automation within
+    its cooldown (the holdout is drawn afterwards)."""
+    details: dict[str, int]
+    """`expiry_reminder`: `points` expiring; `favourite`: members per category; `off_peak`:
+    `quiet_slots` (hours of the week)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,21 +129,29 @@ class Automations:
         config = self._config(name)
         if not config.enabled:
             return AutomationRun(name)
-        days = config.threshold("days_before", self._program.expiry.remind_days_before)
-        until = now + timedelta(days=days)
-        async with self._uow() as uow:
-            points = await uow.segments.expiring_points(
-                until - timedelta(days=1),
-                until,
-                automation=name,
-                cooldown_since=self._cooldown_since(config, now),
-            )
+        points = await self._select_expiry_reminder(now, name, self._cooldown_since(config, now))
+        until = now + timedelta(days=self._expiry_days(config))
         date = until.astimezone(self._tz).date().isoformat()
         targets = [
             _Target(m, MessageContent("automation-expiry-reminder", {"points": p, "date": date}))
             for m, p in points.items()
         ]
         return await self._launch(name, config, targets, now)
+
+    def _expiry_days(self, config: Automation) -> int:
+        return config.threshold("days_before", self._program.expiry.remind_days_before)
+
+    async def _select_expiry_reminder(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> dict[int, int]:
+        until = now + timedelta(days=self._expiry_days(self._config("expiry_reminder")))
+        async with self._uow() as uow:
+            return await uow.segments.expiring_points(
+                until - timedelta(days=1),
+                until,
+                automation=automation,
+                cooldown_since=cooldown_since,
+            )
 
     # -- greetings and offers ---------------------------------------------------------------
 
@@ -135,17 +164,7 @@ class Automations:
         config = self._config(name)
         if not config.enabled:
             return AutomationRun(name)
-        cooldown = now - timedelta(days=max(config.cooldown_days, BIRTHDAY_COOLDOWN_DAYS))
-        members: list[int] = []
-        async with self._uow() as uow:
-            for zone_name in await uow.segments.member_timezones():
-                local = now.astimezone(self._zone(zone_name)).date()
-                days = [f"{local:%m-%d}"]
-                if (local.month, local.day) == (2, 28) and not calendar.isleap(local.year):
-                    days.append("02-29")
-                members += await uow.segments.birthdays(
-                    days, timezone=zone_name, automation=name, cooldown_since=cooldown
-                )
+        members = await self._select_birthday(now, name, self._birthday_cooldown(config, now))
         points = self._program.reward(RewardReason.BIRTHDAY)
         content = MessageContent("automation-birthday", {"points": points})
         run = await self._launch(name, config, [_Target(m, content) for m in members], now)
@@ -161,6 +180,24 @@ class Automations:
                     )
         return run
 
+    def _birthday_cooldown(self, config: Automation, now: datetime) -> datetime:
+        return now - timedelta(days=max(config.cooldown_days, BIRTHDAY_COOLDOWN_DAYS))
+
+    async def _select_birthday(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> list[int]:
+        members: list[int] = []
+        async with self._uow() as uow:
+            for zone_name in await uow.segments.member_timezones():
+                local = now.astimezone(self._zone(zone_name)).date()
+                days = [f"{local:%m-%d}"]
+                if (local.month, local.day) == (2, 28) and not calendar.isleap(local.year):
+                    days.append("02-29")
+                members += await uow.segments.birthdays(
+                    days, timezone=zone_name, automation=automation, cooldown_since=cooldown_since
+                )
+        return members
+
     async def run_winback(self, now: datetime) -> AutomationRun:
         """ "We miss you": members lapsed by their own rhythm (no purchase for longer than
         max(min_days, k x their median gap)) get the offer as a coupon. First, earlier
@@ -172,14 +209,21 @@ class Automations:
         window = config.threshold("return_window_days", DEFAULT_RETURN_WINDOW_DAYS)
         async with self._uow() as uow:
             await uow.offers.mark_returned(name, now - timedelta(days=window))
-            members = await uow.segments.lapsed(
+        members = await self._select_winback(now, name, self._cooldown_since(config, now))
+        return await self._offer_to(name, config, members, now)
+
+    async def _select_winback(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> list[int]:
+        config = self._config("winback")
+        async with self._uow() as uow:
+            return await uow.segments.lapsed(
                 now,
                 min_days=config.threshold("min_days", DEFAULT_LAPSE_MIN_DAYS),
                 k=config.threshold("k", DEFAULT_LAPSE_FACTOR),
-                automation=name,
-                cooldown_since=self._cooldown_since(config, now),
+                automation=automation,
+                cooldown_since=cooldown_since,
             )
-        return await self._offer_to(name, config, members, now)
 
     async def run_vip(self, now: datetime) -> AutomationRun:
         """The top decile (`share_percent`) by RFM over `days` gets the exclusive offer;
@@ -188,21 +232,24 @@ class Automations:
         config = self._config(name)
         if not config.enabled:
             return AutomationRun(name)
-        since = now - timedelta(days=config.threshold("days", DEFAULT_RFM_DAYS))
-        share_bp = config.threshold("share_percent", 10) * 100
+        current = await self._select_vip(now, name, now)
         async with self._uow() as uow:
-            current = await uow.segments.vip(
-                now, since=since, share_bp=share_bp, automation=name, cooldown_since=now
-            )
             await uow.offers.sync_vip(current, now)
-            members = await uow.segments.vip(
-                now,
-                since=since,
-                share_bp=share_bp,
-                automation=name,
-                cooldown_since=self._cooldown_since(config, now),
-            )
+        members = await self._select_vip(now, name, self._cooldown_since(config, now))
         return await self._offer_to(name, config, members, now)
+
+    async def _select_vip(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> list[int]:
+        config = self._config("vip")
+        async with self._uow() as uow:
+            return await uow.segments.vip(
+                now,
+                since=now - timedelta(days=config.threshold("days", DEFAULT_RFM_DAYS)),
+                share_bp=config.threshold("share_percent", 10) * 100,
+                automation=automation,
+                cooldown_since=cooldown_since,
+            )
 
     async def run_favourite(self, now: datetime) -> AutomationRun:
         """Each member's favourite category over `days` (90) gets the first offer of the
@@ -211,21 +258,30 @@ class Automations:
         config = self._config(name)
         if not config.enabled:
             return AutomationRun(name)
+        by_category = self._category_offers()
+        favourites = await self._select_favourite(now, name, self._cooldown_since(config, now))
+        targets = [self._offer_target(name, m, by_category[c], now) for m, c in favourites.items()]
+        return await self._launch(name, config, targets, now)
+
+    def _category_offers(self) -> dict[str, Offer]:
         by_category: dict[str, Offer] = {}
         for offer in self._program.offers:
             if offer.category is not None:
                 by_category.setdefault(offer.category, offer)
-        days = config.threshold("days", DEFAULT_FAVOURITE_DAYS)
+        return by_category
+
+    async def _select_favourite(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> dict[int, str]:
+        days = self._config("favourite").threshold("days", DEFAULT_FAVOURITE_DAYS)
         async with self._uow() as uow:
-            favourites = await uow.segments.favourite_categories(
+            return await uow.segments.favourite_categories(
                 now,
                 since=now - timedelta(days=days),
-                categories=sorted(by_category),
-                automation=name,
-                cooldown_since=self._cooldown_since(config, now),
+                categories=sorted(self._category_offers()),
+                automation=automation,
+                cooldown_since=cooldown_since,
             )
-        targets = [self._offer_target(name, m, by_category[c], now) for m, c in favourites.items()]
-        return await self._launch(name, config, targets, now)
 
     async def run_off_peak(self, now: datetime) -> AutomationRun:
         """The quiet slots (bottom quartile of open hours of the week by purchases over the last
@@ -235,6 +291,14 @@ class Automations:
         config = self._config(name)
         if not config.enabled:
             return AutomationRun(name)
+        members, quiet = await self._select_off_peak(now, name, self._cooldown_since(config, now))
+        return await self._offer_to(name, config, members, now, tuple(quiet))
+
+    async def _select_off_peak(
+        self, now: datetime, automation: str, cooldown_since: datetime
+    ) -> tuple[list[int], list[int]]:
+        """(the targets, the quiet slots)."""
+        config = self._config("off_peak")
         since = now - timedelta(weeks=config.threshold("weeks", DEFAULT_OFF_PEAK_WEEKS))
         hours = OpeningHours.every_day(
             config.threshold("open_hour", 8), config.threshold("close_hour", 22)
@@ -248,10 +312,31 @@ class Automations:
                 since=since,
                 min_purchases=config.threshold("min_purchases", DEFAULT_REGULAR_MIN_PURCHASES),
                 avoided_hours=avoided,
-                automation=name,
-                cooldown_since=self._cooldown_since(config, now),
+                automation=automation,
+                cooldown_since=cooldown_since,
             )
-        return await self._offer_to(name, config, members, now, tuple(quiet))
+        return members, quiet
+
+    async def segment_sizes(self, now: datetime) -> list[SegmentSize]:
+        """Each automation's segment as of `now`, from the very selections its run makes (for
+        `python -m bot report segments`); nothing is written."""
+        cooldowns = {"birthday": self._birthday_cooldown}
+        selections: dict[str, tuple[Callable[..., Awaitable[Any]], Callable[[Any], _Measured]]] = {
+            "expiry_reminder": (self._select_expiry_reminder, _expiring),
+            "birthday": (self._select_birthday, _plain),
+            "winback": (self._select_winback, _plain),
+            "vip": (self._select_vip, _plain),
+            "favourite": (self._select_favourite, _favourites),
+            "off_peak": (self._select_off_peak, _off_peak),
+        }
+        sizes = []
+        for name, (select, measure) in selections.items():
+            config = self._config(name)
+            cooldown = cooldowns.get(name, self._cooldown_since)(config, now)
+            size, details = measure(await select(now, NO_AUTOMATION, now))
+            eligible, _ = measure(await select(now, name, cooldown))
+            sizes.append(SegmentSize(name, config.enabled, size, eligible, details))
+        return sizes
 
     async def target_counts(self, name: str) -> dict[str, int]:
         """Treated, held out and returned targets of an automation, over all its runs."""
@@ -346,6 +431,30 @@ class Automations:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             return self._tz
+
+
+_Measured = tuple[int, dict[str, int]]
+"""A selection's size and its details (`SegmentSize.details`)."""
+
+
+def _plain(members: Sequence[int]) -> _Measured:
+    return len(members), {}
+
+
+def _expiring(points: Mapping[int, int]) -> _Measured:
+    return len(points), {"points": sum(points.values())}
+
+
+def _favourites(favourites: Mapping[int, str]) -> _Measured:
+    counts: dict[str, int] = defaultdict(int)
+    for category in favourites.values():
+        counts[category] += 1
+    return len(favourites), dict(sorted(counts.items()))
+
+
+def _off_peak(selection: tuple[list[int], list[int]]) -> _Measured:
+    members, quiet = selection
+    return len(members), {"quiet_slots": len(quiet)}
 
 
 def quiet_slots(traffic: Mapping[int, int], hours: OpeningHours, tz: tzinfo) -> list[int]:

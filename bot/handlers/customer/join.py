@@ -150,6 +150,20 @@ async def on_contact(
     progress = await membership.share_phone(
         message.from_user.id, message.contact.user_id, message.contact.phone_number
     )
+    if progress.matched:
+        # An imported customer: joined already, straight to the menu with their balance.
+        await state.clear()
+        member = progress.member
+        await message.answer(
+            t(
+                "join-matched",
+                name=escape(member.display_name),
+                program=escape(program.name),
+                balance=t("points", count=member.balance),
+            ),
+            reply_markup=main_menu(t),
+        )
+        return
     await ask(bot, message.chat.id, progress, t, i18n, program, state)
 
 
