@@ -50,9 +50,11 @@ class SqlSegments:
         rows: list[dict[str, Any]] = await self._connection.execute_query_dict(query, values)
         return rows
 
-    def _eligible(self, segment: str) -> str:
+    def _eligible(self, segment: str, *columns: str) -> str:
+        """The members of `segment` (with its `columns`) an automation may target."""
+        selected = ", ".join(["s.member_id", *(f"s.{c}" for c in columns)])
         return f"""
-            SELECT s.member_id FROM ({segment}) s
+            SELECT {selected} FROM ({segment}) s
             JOIN members m ON m.id = s.member_id AND m.status = 'active'
             WHERE NOT EXISTS (
                 SELECT 1 FROM automation_targets t
@@ -79,11 +81,17 @@ class SqlSegments:
         visits); purchases less than an hour apart are one visit. The median of n gaps is the
         mean of the rows numbered (n+1)/2 and (n+2)/2 (integer division) in gap order."""
         e = self._epoch("p.created_at")
+        # Only members silent for more than min_days can be lapsed (the threshold is at least
+        # that): their purchases alone go through the windows.
         segment = f"""
-            WITH p AS (
+            WITH quiet AS (
+                SELECT member_id FROM purchases WHERE created_at <= :now
+                GROUP BY member_id HAVING MAX(created_at) < :quiet_before),
+            p AS (
                 SELECT p.member_id, {e} AS e,
                        LAG({e}) OVER (PARTITION BY p.member_id ORDER BY p.created_at) AS prev
-                FROM purchases p WHERE p.created_at <= :now),
+                FROM purchases p JOIN quiet q ON q.member_id = p.member_id
+                WHERE p.created_at <= :now),
             visits AS (
                 SELECT member_id, e,
                        e - LAG(e) OVER (PARTITION BY member_id ORDER BY e) AS gap
@@ -106,6 +114,9 @@ class SqlSegments:
             {
                 "now": now,
                 "now_e": int(now.timestamp()),
+                "quiet_before": datetime.fromtimestamp(
+                    int(now.timestamp()) - min_days * 86400, UTC
+                ),
                 "k": k,
                 "min_gap": min_days * 86400,
                 "automation": automation,
@@ -181,8 +192,7 @@ class SqlSegments:
                 FROM c),
             fav AS (SELECT member_id, category FROM ranked
                     WHERE rn = 1 AND category IN ({quoted}))
-            SELECT e.member_id, fav.category FROM ({self._eligible("SELECT member_id FROM fav")}) e
-            JOIN fav ON fav.member_id = e.member_id ORDER BY e.member_id"""
+            {self._eligible("SELECT member_id, category FROM fav", "category")}"""
         rows = await self._rows(
             sql,
             {
