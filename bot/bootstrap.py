@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
 import logging
 import signal
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,15 +31,24 @@ from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.adapters.i18n import I18n
 from bot.adapters.program_file import load_program
+from bot.adapters.rate_limit import RedisTokenBucket
 from bot.adapters.telegram_chats import TelegramChats
 from bot.config import Settings, parse_quiet_hours
+from bot.config import card_secret as card_secret  # re-exported: the demo and tests use it
 from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.delivery.webhooks import WebhookConfig, WebhookSender
 from bot.domain.delivery import DeliveryPolicy, MessageContent
+from bot.domain.errors import PermissionDenied
+from bot.domain.events import EventPolicy
 from bot.domain.ports import ChatNotifier, Clock, UnitOfWorkFactory
 from bot.domain.program import Program
+from bot.domain.staff import Actor, Role
 from bot.handlers import commands, errors
 from bot.handlers.admin import broadcast as admin_broadcast
+from bot.handlers.admin import coalition as admin_coalition
+from bot.handlers.admin import export as admin_export
 from bot.handlers.admin import ledger as admin_ledger
+from bot.handlers.admin import program as admin_program
 from bot.handlers.admin import reports as admin_reports
 from bot.handlers.admin import surveys as admin_surveys
 from bot.handlers.customer import (
@@ -68,12 +76,17 @@ from bot.scheduler.runner import SchedulerRunner
 from bot.services.api_keys import ApiKeys
 from bot.services.automations import Automations
 from bot.services.broadcasts import Broadcasts
+from bot.services.coalition import Coalition
 from bot.services.delivery import Delivery
+from bot.services.digest import Digests
+from bot.services.events import EventDelivery, EventLog
+from bot.services.exports import Exports
 from bot.services.leaderboard import Leaderboards
 from bot.services.ledger import Ledger
 from bot.services.membership import Membership
 from bot.services.offers import Offers
 from bot.services.pos import PointOfSale
+from bot.services.ratings import Ratings
 from bot.services.reports import Reports
 from bot.services.social import Social
 from bot.services.staff import StaffService
@@ -102,8 +115,12 @@ class Services:
     reports: Reports
     pos: PointOfSale
     api_keys: ApiKeys
+    coalition: Coalition
     social: Social
     surveys: Surveys
+    ratings: Ratings
+    digests: Digests
+    exports: Exports
 
     def as_handler_data(self) -> dict[str, Any]:
         return {
@@ -117,8 +134,12 @@ class Services:
             "offers": self.offers,
             "broadcasts": self.broadcasts,
             "reports": self.reports,
+            "coalition": self.coalition,
+            "api_keys": self.api_keys,
             "social": self.social,
             "surveys": self.surveys,
+            "ratings": self.ratings,
+            "exports": self.exports,
         }
 
 
@@ -131,17 +152,61 @@ class Container:
     services: Services
     bot: Bot
     dispatcher: Dispatcher
+    live: LiveProgram
 
 
-def card_secret(settings: Settings) -> bytes:
-    """The HMAC key of QR card tokens and card codes: CARD_SECRET, else derived from the bot
-    token (a keyed hash, so the token itself never signs anything and cannot be recovered from
-    the key). Changing either changes every card code."""
-    if settings.card_secret is not None:
-        return settings.card_secret.get_secret_value().encode("utf-8")
-    assert settings.bot_token is not None
-    token = settings.bot_token.get_secret_value().encode("utf-8")
-    return hmac.new(b"loyalty-bot/card-secret", token, hashlib.sha256).digest()
+Swap = Callable[[Program, Services], None]
+
+PROGRAM_FREE_SERVICES = ("updates", "delivery")
+"""Services that read nothing from the program keep their one instance across reloads (the
+update de-duplication middleware and the outbox sender hold them)."""
+
+
+class LiveProgram:
+    """The running program and the services built from it; `/reload` switches both here.
+
+    Services take the program at construction (they stay plain and immutable), so a reload
+    builds a fresh graph from the new file and hands it to every long-lived holder at once:
+    the container, the dispatcher's handler data, the scheduler's job table, the outbox
+    sender's currency and tier names, the Mini App and the POS API (each registers a `Swap`
+    where it is built). The swaps run one after another with no await between them, so no
+    update, job or request sees half of each. A file that fails validation raises
+    `ProgramFileError` before anything is built: the old rules keep running.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        program: Program,
+        services: Services,
+        build: Callable[[Program], Services],
+    ) -> None:
+        self.path = path
+        self.program = program
+        self.services = services
+        self._build = build
+        self._swaps: list[Swap] = []
+
+    def on_swap(self, swap: Swap) -> None:
+        self._swaps.append(swap)
+
+    async def reload(self, actor: Actor) -> Program:
+        """Owners only. Raises `ProgramFileError` (file, field, reason) and changes nothing
+        when the file cannot be used."""
+        if actor.role is not Role.OWNER:
+            raise PermissionDenied("only owners reload the program", reason="reload")
+        program = await asyncio.to_thread(load_program, self.path)
+        services = dataclasses.replace(
+            self._build(program),
+            **{name: getattr(self.services, name) for name in PROGRAM_FREE_SERVICES},
+        )
+        self.program, self.services = program, services
+        for swap in self._swaps:
+            swap(program, services)
+        # Partners and outlets added to the file exist at once (API keys, the settlement).
+        await services.coalition.sync()
+        log.info("program reloaded from %s", self.path)
+        return program
 
 
 def build_services(
@@ -155,8 +220,9 @@ def build_services(
     owner_ids: Collection[int] = (),
     delivery_policy: DeliveryPolicy | None = None,
     notifier: ChatNotifier | None = None,
+    events: EventLog | None = None,
 ) -> Services:
-    ledger = Ledger(uow, clock, program, card_secret=card_secret)
+    ledger = Ledger(uow, clock, program, card_secret=card_secret, events=events)
     notifier = notifier or _Unheard()
     membership = Membership(
         uow,
@@ -166,9 +232,11 @@ def build_services(
         card_ttl=card_ttl,
         ledger=ledger,
         locales=locales,
+        events=events,
     )
     delivery = Delivery(uow, clock, delivery_policy)
     till = Till(uow, clock, program, ledger, notifier)
+    reports = Reports(uow, clock, program)
     offers = Offers(uow, clock, program)
     pos = PointOfSale(
         uow, clock, program, ledger, till, offers, card_secret=card_secret, card_ttl=card_ttl
@@ -191,11 +259,15 @@ def build_services(
         offers=offers,
         automations=Automations(uow, clock, program, delivery, ledger),
         broadcasts=Broadcasts(uow, clock, program, delivery, notifier=notifier),
-        reports=Reports(uow, clock, program),
+        reports=reports,
         pos=pos,
         api_keys=ApiKeys(uow, clock),
+        coalition=Coalition(uow, clock, program),
         social=Social(uow, program, ledger),
         surveys=Surveys(uow, clock, program, ledger, notifier),
+        ratings=Ratings(uow, clock),
+        digests=Digests(reports, notifier),
+        exports=Exports(uow),
     )
 
 
@@ -234,6 +306,9 @@ def build_dispatcher(
         admin_ledger.create_router(admin_chat_ids),
         admin_broadcast.create_router(admin_chat_ids),
         admin_reports.create_router(admin_chat_ids),
+        admin_coalition.create_router(admin_chat_ids),
+        admin_program.create_router(admin_chat_ids),
+        admin_export.create_router(admin_chat_ids),
         admin_surveys.create_router(admin_chat_ids),
     ]
     for router in staff_routers:
@@ -304,17 +379,24 @@ def build_container(
     clock = clock or SystemClock()
     i18n = I18n(settings.default_locale)
     bot = build_bot(settings, session)
-    services = build_services(
-        tortoise_uow_factory,
-        clock,
-        program,
-        card_secret=card_secret(settings),
-        card_ttl=timedelta(seconds=settings.card_ttl_seconds),
-        locales=i18n.locales,
-        owner_ids=settings.owner_ids,
-        delivery_policy=delivery_policy(settings),
-        notifier=TelegramChats(bot, i18n, settings.admin_chat_ids, program.currency),
-    )
+    events = EventLog(enabled=settings.events_on)
+
+    def services_for(program: Program) -> Services:
+        """The graph for `program`: at start-up and on every /reload, the same edges."""
+        return build_services(
+            tortoise_uow_factory,
+            clock,
+            program,
+            card_secret=card_secret(settings),
+            card_ttl=timedelta(seconds=settings.card_ttl_seconds),
+            locales=i18n.locales,
+            owner_ids=settings.owner_ids,
+            delivery_policy=delivery_policy(settings),
+            notifier=TelegramChats(bot, i18n, settings.admin_chat_ids, program.currency),
+            events=events,
+        )
+
+    services = services_for(program)
     dispatcher = build_dispatcher(
         services,
         i18n,
@@ -323,7 +405,16 @@ def build_container(
         settings.admin_chat_ids,
         miniapp_url=settings.miniapp_link,
     )
-    return Container(settings, program, i18n, clock, services, bot, dispatcher)
+    live = LiveProgram(settings.program_file, program, services, services_for)
+    container = Container(settings, program, i18n, clock, services, bot, dispatcher, live)
+    dispatcher.workflow_data["program_reloader"] = live
+
+    def swap_handler_data(program: Program, services: Services) -> None:
+        container.program, container.services = program, services
+        dispatcher.workflow_data.update(services.as_handler_data(), program=program)
+
+    live.on_swap(swap_handler_data)
+    return container
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
@@ -344,36 +435,73 @@ def sender_config(settings: Settings) -> SenderConfig:
         rate=settings.delivery_paid_rate if paid else settings.delivery_rate,
         paid_broadcast=paid,
         workers=settings.delivery_workers,
+        margin=settings.delivery_margin,
+        expected_latency=settings.delivery_expected_latency,
     )
 
 
 def build_sender(container: Container) -> OutboxSender:
-    """The outbox sender; with REDIS_URL its rate is shared with every other sender process."""
+    """The outbox sender; with REDIS_URL its rate and its spacing per chat are shared with every
+    other sender process."""
     settings = container.settings
-    config = dataclasses.replace(
-        sender_config(settings),
-        currency=container.program.currency,
-        tier_names={tier.code: tier.name for tier in container.program.tiers.levels},
-    )
-    limiter = None
+    config = _with_program(sender_config(settings), container.program)
+    limiter = chat_spacing = None
     if settings.redis_url:
+        from redis.asyncio import Redis
+
+        from bot.delivery.chat_spacing import RedisChatSpacing
         from bot.delivery.limiter import RedisRateLimiter
 
-        limiter = RedisRateLimiter.from_url(settings.redis_url, config.paced_rate)
-    return OutboxSender(
+        redis = Redis.from_url(settings.redis_url)
+        limiter = RedisRateLimiter(redis, config.paced_rate)
+        chat_spacing = RedisChatSpacing(redis, config.per_chat_interval)
+    sender = OutboxSender(
         container.bot,
         container.services.delivery,
         container.i18n,
         container.clock,
         config,
         limiter,
+        chat_spacing,
     )
+
+    def swap(program: Program, services: Services) -> None:
+        # The rate, its limiter and the queue stay; only the program's names change.
+        sender.config = _with_program(sender.config, program)
+
+    container.live.on_swap(swap)
+    return sender
+
+
+def _with_program(config: SenderConfig, program: Program) -> SenderConfig:
+    """The sender formats `*_money` in the program's currency and `*_tier` as its tier names."""
+    return dataclasses.replace(
+        config,
+        currency=program.currency,
+        tier_names={tier.code: tier.name for tier in program.tiers.levels},
+    )
+
+
+def build_webhook_sender(container: Container) -> WebhookSender | None:
+    """The sender of webhook events, when EVENTS_URL is set (else no event is written)."""
+    settings = container.settings
+    if settings.events_url is None:
+        return None
+    assert settings.events_secret is not None
+    policy = EventPolicy(max_attempts=settings.events_max_attempts)
+    events = EventDelivery(tortoise_uow_factory, container.clock, policy)
+    config = WebhookConfig(
+        url=settings.events_url,
+        secret=settings.events_secret.get_secret_value().encode("utf-8"),
+        timeout=settings.events_timeout_seconds,
+    )
+    return WebhookSender(events, container.clock, config)
 
 
 def build_scheduler(container: Container) -> SchedulerRunner:
     """The scheduler; it runs its jobs only while this process holds the election."""
     services = container.services
-    return SchedulerRunner(
+    runner = SchedulerRunner(
         election_for(container.settings.database_url),
         container.program,
         container.clock,
@@ -381,7 +509,40 @@ def build_scheduler(container: Container) -> SchedulerRunner:
         services.till,
         services.leaderboards,
         broadcasts=services.broadcasts,
+        digests=services.digests,
     )
+
+    def swap(program: Program, services: Services) -> None:
+        runner.replan(
+            program,
+            services.automations,
+            services.till,
+            services.leaderboards,
+            broadcasts=services.broadcasts,
+            digests=services.digests,
+        )
+
+    container.live.on_swap(swap)
+    return runner
+
+
+def _shared_pos_limiter(app: web.Application, settings: Settings) -> RedisTokenBucket | None:
+    """With REDIS_URL, the POS API's limit per key is one bucket in Redis for every process
+    (closed with the app); without, each process keeps its own."""
+    if not settings.redis_url:
+        return None
+    bucket = RedisTokenBucket.from_url(
+        settings.redis_url,
+        settings.pos_api_rate,
+        burst=settings.pos_api_burst,
+        prefix="loyalty:pos-api:",
+    )
+
+    async def close(_: web.Application) -> None:
+        await bucket.close()
+
+    app.on_cleanup.append(close)
+    return bucket
 
 
 def build_web_app(container: Container) -> web.Application:
@@ -394,29 +555,34 @@ def build_web_app(container: Container) -> web.Application:
         webhook_secret=secret,
     )
     services = container.services
-    add_miniapp(
-        app,
-        MiniApp(
-            bot_token=container.bot.token,
-            script_url=settings.webapp_script_url,
-            staff=services.staff,
-            till=services.till,
-            program=container.program,
-            i18n=container.i18n,
-            clock=container.clock,
-        ),
+    miniapp = MiniApp(
+        bot_token=container.bot.token,
+        script_url=settings.webapp_script_url,
+        staff=services.staff,
+        till=services.till,
+        program=container.program,
+        i18n=container.i18n,
+        clock=container.clock,
     )
-    add_pos_api(
-        app,
-        PosApi(
-            pos=services.pos,
-            keys=services.api_keys,
-            program=container.program,
-            i18n=container.i18n,
-            rate=settings.pos_api_rate,
-            burst=settings.pos_api_burst,
-        ),
+    add_miniapp(app, miniapp)
+    pos_api = PosApi(
+        pos=services.pos,
+        keys=services.api_keys,
+        program=container.program,
+        i18n=container.i18n,
+        rate=settings.pos_api_rate,
+        burst=settings.pos_api_burst,
+        shared_limiter=_shared_pos_limiter(app, settings),
     )
+    add_pos_api(app, pos_api)
+
+    def swap(program: Program, services: Services) -> None:
+        # The apps' objects stay (the POS API keeps its per-key rate limiter); what they
+        # reach through them changes.
+        miniapp.staff, miniapp.till, miniapp.program = services.staff, services.till, program
+        pos_api.pos, pos_api.keys, pos_api.program = services.pos, services.api_keys, program
+
+    container.live.on_swap(swap)
     return app
 
 
@@ -426,8 +592,12 @@ async def run(settings: Settings) -> None:
     container = build_container(settings)
     await migrate_database(settings.database_url)
     await open_database(settings.database_url)
+    await container.services.coalition.sync()
     sender = build_sender(container)
     await sender.start()
+    webhooks = build_webhook_sender(container)
+    if webhooks is not None:
+        await webhooks.start()
     scheduler = build_scheduler(container)
     await scheduler.start()
     try:
@@ -447,6 +617,8 @@ async def run(settings: Settings) -> None:
         await scheduler.stop()
         await container.dispatcher.workflow_data["broadcast_watcher"].close()
         await sender.stop()
+        if webhooks is not None:
+            await webhooks.stop()
         await container.bot.session.close()
         await container.dispatcher.storage.close()
         await close_database()

@@ -5,6 +5,8 @@ Nothing here is read at import time: `Settings()` is built by the composition ro
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -79,6 +81,15 @@ class Settings(BaseSettings):
     )
     pos_api_rate: float = Field(default=10.0, gt=0, description="requests/s per API key")
     pos_api_burst: int = Field(default=20, ge=1, description="burst per API key")
+    # Outbound webhook events (bot/delivery/webhooks.py, docs/POS_API.md "Webhooks"); off unset.
+    events_url: str | None = Field(
+        default=None, description="the partner's endpoint that receives signed events (http/https)"
+    )
+    events_secret: SecretStr | None = Field(
+        default=None, description="HMAC key of the events' signatures; required with EVENTS_URL"
+    )
+    events_max_attempts: int = Field(default=12, ge=1, le=100)
+    events_timeout_seconds: float = Field(default=10.0, gt=0, le=50)
     # Proactive messages (bot/delivery): Telegram's limits and marketing hygiene.
     delivery_rate: float = Field(default=30.0, gt=0, description="messages/s across all chats")
     delivery_paid_broadcast: bool = Field(
@@ -88,6 +99,11 @@ class Settings(BaseSettings):
     delivery_workers: int | None = Field(default=None, ge=1, le=1000)
     delivery_max_attempts: int = Field(default=5, ge=1)
     delivery_lease_seconds: int = Field(default=60, ge=5)
+    # The sender's pacing (docs/DELIVERY.md, "Telegram's limits"): seconds of jitter allowed
+    # between a request leaving and Telegram counting it (each 10 ms costs 1 % of the rate), and
+    # the round trip the pool of workers is sized for (rate × latency × 1.5 in flight).
+    delivery_margin: float = Field(default=0.02, ge=0, le=0.2, description="seconds")
+    delivery_expected_latency: float = Field(default=0.2, gt=0, le=5, description="seconds")
     marketing_per_week: int = Field(default=3, ge=0, description="frequency cap; 0: none")
     quiet_hours: str = Field(default="22:00-09:00", description="HH:MM-HH:MM, member's time")
     log_level: str = "INFO"
@@ -133,13 +149,15 @@ class Settings(BaseSettings):
             raise ValueError("needs a host and a database name, e.g. postgres://user@host/db")
         return value
 
-    @field_validator("webhook_url", "miniapp_url", mode="before")
+    @field_validator("webhook_url", "miniapp_url", "events_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `MINIAPP_URL=` in a .env file (as .env.example writes it) means "not set".
         return None if value == "" else value
 
-    @field_validator("telegram_api_base", "webhook_url", "miniapp_url", "webapp_script_url")
+    @field_validator(
+        "telegram_api_base", "webhook_url", "miniapp_url", "webapp_script_url", "events_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -154,6 +172,17 @@ class Settings(BaseSettings):
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    @model_validator(mode="after")
+    def _events_pair(self) -> Settings:
+        if self.events_url and not (self.events_secret and self.events_secret.get_secret_value()):
+            raise ValueError("EVENTS_SECRET is required when EVENTS_URL is set")
+        return self
+
+    @property
+    def events_on(self) -> bool:
+        """Whether webhook events are written and sent (EVENTS_URL is set)."""
+        return self.events_url is not None
 
     @property
     def webhook_mode(self) -> bool:
@@ -172,6 +201,18 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return not self.database_url.startswith("sqlite")
+
+
+def card_secret(settings: Settings) -> bytes:
+    """The HMAC key of QR card tokens and card codes: CARD_SECRET, else derived from the bot
+    token (a keyed hash, so the token itself never signs anything and cannot be recovered from
+    the key). Changing either changes every card code. Here rather than in `bot.bootstrap` so
+    that `python -m bot import` gets it without loading the whole application."""
+    if settings.card_secret is not None:
+        return settings.card_secret.get_secret_value().encode("utf-8")
+    assert settings.bot_token is not None
+    token = settings.bot_token.get_secret_value().encode("utf-8")
+    return hmac.new(b"loyalty-bot/card-secret", token, hashlib.sha256).digest()
 
 
 def describe_settings_error(error: Exception) -> str:

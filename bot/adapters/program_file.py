@@ -24,15 +24,18 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.coalition import OUTLET_CODE, OutletConfig, PartnerConfig
 from bot.domain.program import (
     AUTOMATIONS,
     Automation,
     Category,
     Channel,
+    Digest,
     EarnRules,
     ExpiryRules,
     Limits,
     Offer,
+    PostPurchaseRating,
     Program,
     ProgramModel,
     RedeemRules,
@@ -226,6 +229,23 @@ class ChannelSection(_Strict):
         return self
 
 
+class DigestSection(_Strict):
+    enabled: bool = False
+    hour: int = Field(default=9, ge=0, le=23)
+
+
+class PostPurchaseRatingSection(_Strict):
+    enabled: bool = False
+    delay_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    question: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _asks_something(self) -> PostPurchaseRatingSection:
+        if self.enabled and self.question is None:
+            raise ValueError("an enabled post-purchase rating needs a question")
+        return self
+
+
 # Survey, question and option ids travel in callback data (64 bytes): kept short.
 SurveyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,11}$")]
 
@@ -298,6 +318,26 @@ class SurveyItem(_Strict):
         )
 
 
+# Partner and outlet codes are typed in commands (`/apikey_new <outlet>`) and the CLI.
+PartnerCode = Annotated[str, Field(pattern=f"^{OUTLET_CODE.pattern}$")]
+
+
+class OutletItem(_Strict):
+    code: PartnerCode
+    name: str = Field(min_length=1, max_length=128)
+
+
+class PartnerItem(_Strict):
+    code: PartnerCode
+    name: str = Field(min_length=1, max_length=128)
+    outlets: list[OutletItem] = Field(default_factory=list, max_length=200)
+
+    def to_domain(self) -> PartnerConfig:
+        return PartnerConfig(
+            self.code, self.name, tuple(OutletConfig(o.code, o.name) for o in self.outlets)
+        )
+
+
 class TextsSection(_Strict):
     rules: LocalizedText
     privacy: LocalizedText
@@ -317,6 +357,9 @@ class ProgramFile(_Strict):
     referrals: ReferralsSection = ReferralsSection()
     channel: ChannelSection | None = None
     surveys: list[SurveyItem] = Field(default_factory=list)
+    partners: list[PartnerItem] = Field(default_factory=list, max_length=50)
+    digest: DigestSection = DigestSection()
+    post_purchase_rating: PostPurchaseRatingSection = PostPurchaseRatingSection()
 
     @model_validator(mode="after")
     def _surveys_known(self) -> ProgramFile:
@@ -334,6 +377,16 @@ class ProgramFile(_Strict):
         codes = [c.code for c in self.categories]
         if len(set(codes)) != len(codes):
             raise ValueError("category codes must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _unique_partners(self) -> ProgramFile:
+        partners = [p.code for p in self.partners]
+        if len(set(partners)) != len(partners):
+            raise ValueError("partner codes must be unique")
+        outlets = [o.code for p in self.partners for o in p.outlets]
+        if len(set(outlets)) != len(outlets):
+            raise ValueError("outlet codes must be unique across partners")
         return self
 
     @model_validator(mode="after")
@@ -421,6 +474,17 @@ class ProgramFile(_Strict):
             ),
             channel=self._channel(),
             surveys=tuple(s.to_domain() for s in self.surveys),
+            partners=tuple(p.to_domain() for p in self.partners),
+            digest=Digest(enabled=self.digest.enabled, hour=self.digest.hour),
+            post_purchase_rating=self._post_purchase_rating(),
+        )
+
+    def _post_purchase_rating(self) -> PostPurchaseRating:
+        section = self.post_purchase_rating
+        return PostPurchaseRating(
+            enabled=section.enabled,
+            delay_minutes=section.delay_minutes,
+            question=section.question.as_dict() if section.question else {},
         )
 
     def _channel(self) -> Channel | None:

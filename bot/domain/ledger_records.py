@@ -65,6 +65,8 @@ class NewEntry:
     actor: LedgerActor
     note: str | None = None
     purchase_id: int | None = None
+    outlet_id: int | None = None
+    """Where a redemption outside a purchase happened (a purchase's entries take its outlet)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from bot.domain.broadcasts import (
     ScheduledBroadcast,
     Segment,
 )
+from bot.domain.coalition import PartnerConfig, PartnerRef, ReasonTotal
 from bot.domain.delivery import (
     Campaign,
     CampaignStatus,
@@ -22,6 +23,8 @@ from bot.domain.delivery import (
     MessageContent,
     OutboxMessage,
 )
+from bot.domain.events import NewEvent, PendingEvent
+from bot.domain.imports import ImportedMember
 from bot.domain.ledger import LedgerEntry
 from bot.domain.ledger_audit import AuditBatch
 from bot.domain.ledger_records import (
@@ -37,6 +40,7 @@ from bot.domain.lots import Lot, Taken
 from bot.domain.members import Member, NewMember, PurchaseSummary
 from bot.domain.offers import Coupon, NewCoupon
 from bot.domain.pos import ApiKeyRecord
+from bot.domain.referrals import ReferredFriend
 from bot.domain.reports import CampaignStats, Kpis, RegularsSpend
 from bot.domain.staff import (
     Actor,
@@ -47,7 +51,7 @@ from bot.domain.staff import (
     StaffMember,
     StaffRole,
 )
-from bot.domain.surveys import SurveyProgress
+from bot.domain.surveys import RatingPrompt, StoredAnswer, SurveyProgress
 
 
 class Clock(Protocol):
@@ -111,6 +115,27 @@ class MemberRepository(Protocol):
         """The member's purchases, oldest first (for the data export)."""
         ...
 
+    async def add_imported(
+        self,
+        member: ImportedMember,
+        card_code: str,
+        referral_code: str,
+        tier_code: str,
+        now: datetime,
+    ) -> Member | None:
+        """Insert an active member with no Telegram account (source `import`, unreachable);
+        None when the phone or the external id is taken."""
+        ...
+
+    async def id_by_external_id(self, external_id: str) -> int | None: ...
+
+    async def claim_imported(self, imported_id: int, visitor_id: int) -> bool:
+        """Link an imported member to the Telegram user of the joining member `visitor_id`: the
+        visitor's row is deleted and its Telegram id, language, username and consent move to
+        the imported row. False (nothing changes) unless the imported member is active and has
+        no Telegram account."""
+        ...
+
 
 class UpdateLog(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool:
@@ -138,7 +163,11 @@ class Outbox(Protocol):
         content: MessageContent,
         priority: int,
         now: datetime,
-    ) -> int: ...
+        *,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue one message, due at `not_before` (default: now). Returns its id."""
+        ...
 
     async def add_campaign(
         self,
@@ -464,6 +493,25 @@ class ApiKeyRepository(Protocol):
         ...
 
 
+class EventOutbox(Protocol):
+    """Outbound webhook events (`bot/domain/events.py`), written in the unit of work of the
+    change they report."""
+
+    async def add(self, event: NewEvent) -> None: ...
+
+    async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[PendingEvent]:
+        """Up to `limit` undelivered, unfailed events due by `now`, oldest due first: each gets
+        `attempts + 1` and `next_attempt_at = lease_until`. Rows another transaction holds are
+        skipped, not waited for (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+        ...
+
+    async def mark_delivered(self, row_id: int, now: datetime) -> None: ...
+
+    async def mark_failed(self, row_id: int, error: str | None, now: datetime) -> None: ...
+
+    async def reschedule(self, row_id: int, at: datetime, error: str | None) -> None: ...
+
+
 class ChatNotifier(Protocol):
     """Immediate messages to staff and admin chats, outside the outbox (which addresses
     members). Best effort: a failure is logged, never raised, because what it reports is
@@ -646,6 +694,35 @@ class SurveyRepository(Protocol):
         """(responses started, completed, every (question id, value))."""
         ...
 
+    async def credit_staff(self, response_id: int, staff_id: int) -> bool:
+        """Attribute an unfinished response nobody is credited with yet to a staff member;
+        False (nothing changes) when someone already is, or it is completed."""
+        ...
+
+    async def purchase_parties(self, purchase_id: int) -> tuple[int, int | None] | None:
+        """(member id, staff id who recorded it) of a purchase; None if there is none."""
+        ...
+
+    async def member_answers(self, member_id: int) -> list[StoredAnswer]:
+        """Every answer the member gave, oldest first."""
+        ...
+
+    async def add_rating_prompt(self, member_id: int, purchase_id: int, now: datetime) -> int: ...
+
+    async def rating_prompts_since(self, member_id: int, since: datetime) -> int: ...
+
+    async def rating_prompt(self, prompt_id: int) -> RatingPrompt | None: ...
+
+    async def set_rating(self, prompt_id: int, score: int, now: datetime) -> bool:
+        """Store the score once: False when the prompt was rated already."""
+        ...
+
+    async def rating_counts(self) -> dict[int, int]:
+        """Score -> how many purchases got it."""
+        ...
+
+    async def member_ratings(self, member_id: int) -> list[RatingPrompt]: ...
+
 
 class ReferralRepository(Protocol):
     async def chain(self, member_id: int, depth: int) -> list[int]:
@@ -660,6 +737,10 @@ class ReferralRepository(Protocol):
         self, friend_id: int, referrer_id: int, outcome: str, purchase_id: int, now: datetime
     ) -> str:
         """Store the decision unless one exists; returns the stored one."""
+        ...
+
+    async def friends(self, referrer_id: int) -> list[ReferredFriend]:
+        """The members the referrer referred, in the order they arrived."""
         ...
 
     async def counts(self, referrer_id: int) -> tuple[int, int]:
@@ -681,6 +762,35 @@ class ReportQueries(Protocol):
     async def redeemed_coupons(self, automation: str) -> int: ...
 
     async def regulars_spend(self, now: datetime) -> RegularsSpend: ...
+
+    async def sales_by_slot(
+        self, start: datetime, end: datetime, timezone: str
+    ) -> dict[int, int]: ...
+
+    async def nps_counts(
+        self, start: datetime, end: datetime, questions: Sequence[tuple[str, str]]
+    ) -> dict[int, int]: ...
+
+    async def export_page(
+        self, export: str, columns: Sequence[str], after_id: int, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+
+class CoalitionRepository(Protocol):
+    async def sync(self, partners: Sequence[PartnerConfig]) -> None:
+        """Create or rename the partners and outlets by code (an outlet may move to another
+        partner); nothing is deleted."""
+        ...
+
+    async def partners(self) -> list[PartnerRef]:
+        """Every partner in the database, by id."""
+        ...
+
+    async def outlet_codes(self) -> list[str]: ...
+
+    async def settlement_totals(self, start: datetime, end: datetime) -> list[ReasonTotal]:
+        """The signed sums of the entries in [start, end) by partner and reason."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -722,6 +832,12 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def coalition(self) -> CoalitionRepository: ...
+
+    @property
+    def events(self) -> EventOutbox: ...
 
     @property
     def surveys(self) -> SurveyRepository: ...

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.domain.coalition import PartnerConfig
     from bot.domain.surveys import Survey
 
 
@@ -167,6 +168,26 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True)
+class Digest:
+    """The daily digest of yesterday's figures to the admin chats (`[digest]`)."""
+
+    enabled: bool = False
+    hour: int = 9
+    """Local hour (program timezone) it is posted at."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostPurchaseRating:
+    """The optional "rate your visit" message (1-5) a member gets after a recorded purchase,
+    at most once a day (docs/SURVEYS.md)."""
+
+    enabled: bool = False
+    delay_minutes: int = 60
+    """How long after the purchase the message is sent."""
+    question: Localized = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     name: str
     currency: str = "RUB"
@@ -188,6 +209,17 @@ class Program:
     referrals: ReferralRules = field(default_factory=ReferralRules)
     channel: Channel | None = None
     surveys: tuple[Survey, ...] = ()
+    digest: Digest = field(default_factory=Digest)
+    post_purchase_rating: PostPurchaseRating = field(default_factory=PostPurchaseRating)
+    partners: tuple[PartnerConfig, ...] = ()
+    """The coalition's brands and their outlets (`[[partners]]`); the first is the home partner
+    (docs/COALITION.md)."""
+
+    @property
+    def home_partner(self) -> str | None:
+        """The code of the partner that runs the program: it owns what happens at no outlet
+        and keeps the settlement pool."""
+        return self.partners[0].code if self.partners else None
 
     def survey(self, survey_id: str) -> Survey | None:
         return next((s for s in self.surveys if s.id == survey_id), None)

@@ -45,6 +45,11 @@ class Actor:
         return self.role in (Role.MANAGER, Role.OWNER)
 
 
+SHELL_OPERATOR = Actor(0, Role.OWNER)
+"""Whoever runs `python -m bot` (api-key, report) holds the machine and its database: an
+owner. Telegram id 0 is nobody's; audit rows show it as the shell."""
+
+
 @dataclass(frozen=True, slots=True)
 class StaffMember:
     id: int
@@ -143,6 +148,8 @@ class RedemptionRequestRecord:
     staff_message_id: int | None
     staff_locale: str
     api_key_id: int | None = None
+    outlet_id: int | None = None
+    """Where it was asked: the staff member's outlet, or the API key's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,12 +53,19 @@ ADMIN_COMMANDS = (
     "campaigns",
     "stats",
     "review",
+    "program",
+    "reload",
+    "export",
     "staff",
     "invite",
     "certificates",
     "adjust",
     "survey_results",
     "survey_push",
+    "ratings",
+    "settlement",
+    "apikeys",
+    "apikey_revoke",
 )
 
 Scope = BotCommandScopeAllPrivateChats | BotCommandScopeChat

@@ -39,6 +39,7 @@ from bot.domain.members import MemberStatus
 from bot.domain.ports import Clock, KeyTaken, UnitOfWork, UnitOfWorkFactory
 from bot.domain.program import Program
 from bot.domain.rules import next_tier, tier_change
+from bot.services.events import EventLog
 
 CLIENT_KEY_MAX_LENGTH = 128
 """The longest idempotency key a client may send (ours are derived from it, ≤ 160)."""
@@ -145,8 +146,11 @@ class LedgerCore:
         *,
         randbytes: Callable[[int], bytes] | None = None,
         card_secret: bytes | None = None,
+        events: EventLog | None = None,
     ) -> None:
         self._uow = uow
+        self._events = events or EventLog()
+        """Webhook events, written in the same unit of work as the change they report."""
         self._clock = clock
         self._program = program
         self._randbytes = randbytes
@@ -250,6 +254,7 @@ class LedgerCore:
         first_lot: int | None = None,
         purchase_id: int | None = None,
         note: str | None = None,
+        outlet_id: int | None = None,
     ) -> LedgerEntry:
         """Take points: the guarded balance update, an entry, and the lots, oldest expiry first.
 
@@ -263,7 +268,9 @@ class LedgerCore:
         if balance is None:
             raise InsufficientPoints(points=points)
         entry = await uow.ledger.add_entry(
-            NewEntry(member_id, -points, reason, key, balance, now, actor, note, purchase_id)
+            NewEntry(
+                member_id, -points, reason, key, balance, now, actor, note, purchase_id, outlet_id
+            )
         )
         from_lots = max(0, balance + points) - max(0, balance)
         if from_lots:

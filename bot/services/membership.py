@@ -31,7 +31,9 @@ from bot.domain.program import Program, RewardReason
 from bot.domain.staff import STAFF_REF_PREFIX
 from bot.domain.surveys import QuestionKind
 from bot.services.certificates import CertificateRedemption
+from bot.services.events import EventLog
 from bot.services.ledger import BalanceView, Ledger
+from bot.services.social_export import social_data
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERRAL_PREFIX = "ref_"
@@ -69,6 +71,9 @@ class Visitor:
 class Progress:
     member: Member
     step: JoinStep
+    matched: bool = False
+    """The shared phone matched an imported customer: the user is now that member (joined,
+    with their history and balance)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +123,10 @@ class Membership:
         card_ttl: timedelta,
         ledger: Ledger,
         locales: tuple[str, ...] = ("ru", "en"),
+        events: EventLog | None = None,
     ) -> None:
         self._uow = uow
+        self._events = events or EventLog()
         self._ledger = ledger
         self._clock = clock
         self._program = program
@@ -174,10 +181,8 @@ class Membership:
             last_name=visitor.last_name,
             username=visitor.username,
             source=source,
-            # A placeholder that is never a valid code (not all digits), replaced in `open`
-            # once the id is known.
-            card_code="~" + _random_digits(10),
-            referral_code=_random_code(8),
+            card_code=placeholder_card_code(),
+            referral_code=new_referral_code(),
             tier_code=self._program.base_tier.code if self._program.tiers.levels else "",
             referred_by_id=referred_by,
             registered_by_id=registered_by,
@@ -221,7 +226,12 @@ class Membership:
 
         - only at the phone step (after consent; a member with a phone keeps it);
         - only the sender's own contact;
-        - normalized to `+` and digits; a phone another member holds is refused (`PhoneTaken`).
+        - normalized to `+` and digits; a phone another member holds is refused (`PhoneTaken`);
+        - unless that member was imported from a POS and has no Telegram account yet: the user
+          becomes that member (`claim_imported`: the joining row is dropped, its consent and
+          language move over) and is done joining, with the imported history and balance, and
+          the welcome bonus once (`welcome:<member id>`) like any member finishing joining.
+          Telegram verified the contact's phone, so only its owner can claim it.
         """
         check_own_contact(telegram_id, contact_user_id)
         normalized = normalize_phone(phone)
@@ -234,11 +244,25 @@ class Membership:
                 return Progress(member, step)
             owner = await uow.members.phone_owner(normalized)
             if owner is not None and owner != member.id:
-                raise PhoneTaken("phone taken")
-            if not await uow.members.set_phone(member.id, normalized):
-                raise PhoneTaken("phone taken")
-            member = await _known(uow, telegram_id)
-            return Progress(member, join_step(member))
+                if not await uow.members.claim_imported(owner, member.id):
+                    raise PhoneTaken("phone taken")
+                # For a receiver of events the customer joins now, under the imported id.
+                await self._events.member_joined(uow, owner, self._clock.now())
+                claimed = await _known(uow, telegram_id)
+            else:
+                if not await uow.members.set_phone(member.id, normalized):
+                    raise PhoneTaken("phone taken")
+                member = await _known(uow, telegram_id)
+                return Progress(member, join_step(member))
+        await self._ledger.grant_reward(
+            claimed.id,
+            RewardReason.WELCOME,
+            f"{RewardReason.WELCOME.value}:{claimed.id}",
+            LedgerActor(ActorType.MEMBER, claimed.id),
+        )
+        async with self._uow() as uow:
+            claimed = await _known(uow, telegram_id)
+        return Progress(claimed, join_step(claimed), matched=True)
 
     async def confirm_name(self, telegram_id: int, typed: str | None) -> Member:
         """The name to call the member by: `None` keeps the one from Telegram; a typed one is
@@ -269,7 +293,9 @@ class Membership:
             member = await _known(uow, telegram_id)
             step = join_step(member)
             if step is JoinStep.DETAILS:
-                await uow.members.activate(member.id, birthday, self._clock.now())
+                now = self._clock.now()
+                if await uow.members.activate(member.id, birthday, now):
+                    await self._events.member_joined(uow, member.id, now)
                 member = await _known(uow, telegram_id)
             elif step is not JoinStep.DONE:
                 raise InvalidInput("birthday", reason=NOT_NOW)
@@ -397,16 +423,19 @@ class Membership:
 
     async def export(self, telegram_id: int) -> dict[str, Any]:
         """Everything the program keeps about the member, as a JSON-ready document: the profile,
-        the ledger entries and the purchases, oldest first; money in minor units."""
+        the ledger entries and the purchases, oldest first; money in minor units; their survey
+        answers, referrals and purchase ratings (`social_export.social_data`)."""
         async with self._uow() as uow:
             member = await _known(uow, telegram_id)
             count = await uow.ledger.count_entries(member.id)
             entries = await uow.ledger.entries(member.id, 0, count) if count else []
             purchases = await uow.members.purchases_of(member.id)
+            social = await social_data(uow, self._program, member, entries)
         return {
             "profile": _profile(member),
             "entries": [_entry(entry) for entry in reversed(entries)],
             "purchases": [_purchase(purchase) for purchase in purchases],
+            **social,
         }
 
     async def forget(self, telegram_id: int) -> None:
@@ -495,9 +524,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _random_digits(length: int) -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(length))
+def placeholder_card_code() -> str:
+    """A unique placeholder for a new member's card code, never a valid code (not all digits):
+    the real one is derived from the member id (`card_code_for`) once the row exists."""
+    return "~" + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
-def _random_code(length: int) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+def new_referral_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))

@@ -16,6 +16,7 @@ from bot.domain.rules import (
     validate_redemption,
 )
 from bot.services.ledger_core import Operation, require_active, require_not_member
+from bot.services.rating_prompts import prompt_rating
 from bot.services.referral_rewards import ReferralRewards
 
 CATEGORY_INVALID = "category-invalid"
@@ -59,6 +60,7 @@ class Purchases(ReferralRewards):
         outlet_id: int | None = None,
         points_to_use: int = 0,
         receipt_no: str | None = None,
+        earn_points: bool = True,
     ) -> PurchaseResult:
         """A purchase of `amount` (minor units) by an active member.
 
@@ -69,14 +71,17 @@ class Purchases(ReferralRewards):
           (`rules.validate_redemption`: not while the balance is negative, at least
           `redeem.min_points`, at most `redeem.max_share` of the check) and they are taken
           from the lots that expire first;
-        - points are earned on the part paid in money (amount - value of the points used), at
-          the member's tier before this purchase and the category's multiplier
-          (`rules.points_for_purchase`: minimum purchase, cap, rounding down); they expire
-          `expiry.after_days` after today;
+        - points are earned (unless `earn_points` is False: an imported history whose points
+          the opening balances already carry) on the part paid in money (amount - value of
+          the points used), at the member's tier before this purchase and the category's
+          multiplier (`rules.points_for_purchase`: minimum purchase, cap, rounding down); they
+          expire `expiry.after_days` after today;
         - the tier follows at once when the spend over the tier window (this purchase
           included, refunds excluded) reaches a higher threshold (TierChange "purchase");
         - once per idempotency key: the same request again returns the first result
           (`replayed=True`); other data under the same key is IdempotencyConflict;
+        - with `[post_purchase_rating]` on, the rating prompt is queued in the same
+          transaction (`rating_prompts.prompt_rating`: once a day per member, delayed);
         - a referred friend's qualifying purchase then settles the referral reward
           (`ReferralRewards._settle_referral`), in its own transactions.
         """
@@ -98,6 +103,8 @@ class Purchases(ReferralRewards):
             "points_to_use": points_to_use,
             "receipt_no": receipt_no,
         }
+        if not earn_points:
+            request["earn_points"] = False
 
         referrer: list[int | None] = [None]
 
@@ -114,8 +121,10 @@ class Purchases(ReferralRewards):
             if points_to_use:
                 validate_redemption(self._program, account.balance, amount, points_to_use)
             paid_in_money = amount - points_value(self._program, points_to_use)
-            earned = points_for_purchase(
-                self._program, account.tier_code, paid_in_money, category or ""
+            earned = (
+                points_for_purchase(self._program, account.tier_code, paid_in_money, category or "")
+                if earn_points
+                else 0
             )
             purchase = await uow.purchases.add(
                 NewPurchase(
@@ -133,6 +142,7 @@ class Purchases(ReferralRewards):
                     created_at=now,
                 )
             )
+            await prompt_rating(uow, self._program, member_id, purchase.id, now)
             balance = account.balance
             if points_to_use:
                 entry = await self._debit(
@@ -159,6 +169,18 @@ class Purchases(ReferralRewards):
                 )
                 balance = entry.balance_after
             tier, spend = await self._retier(uow, account, now, allow_downgrade=False)
+            await self._events.purchase_recorded(
+                uow,
+                now,
+                purchase_id=purchase.id,
+                member_id=member_id,
+                outlet_id=outlet_id,
+                amount=amount,
+                points_used=points_to_use,
+                points_earned=earned,
+                category=category,
+                receipt_no=receipt_no,
+            )
             next_code, to_next = self._progress(tier, spend)
             return PurchaseResult(
                 purchase_id=purchase.id,

@@ -32,8 +32,10 @@ class Redemptions(LedgerCore):
         check_amount: int,
         idempotency_key: str,
         actor: LedgerActor,
+        outlet_id: int | None = None,
     ) -> RedemptionResult:
-        """Spend `points` on a check of `check_amount` (minor units).
+        """Spend `points` on a check of `check_amount` (minor units) at the outlet `outlet_id`
+        (None: unknown; the settlement counts it for the home partner).
 
         - an active member; a member may only spend their own points (PermissionDenied);
         - the check is a valid purchase amount; `rules.validate_redemption` in its order:
@@ -66,14 +68,25 @@ class Redemptions(LedgerCore):
                 operation.entry_key(),
                 actor,
                 now,
+                outlet_id=outlet_id,
             )
-            return RedemptionResult(
+            result = RedemptionResult(
                 entry_id=entry.id,
                 member_id=member_id,
                 points=points,
                 discount=points_value(self._program, points),
                 balance=entry.balance_after,
             )
+            await self._events.points_redeemed(
+                uow,
+                now,
+                entry_id=entry.id,
+                member_id=member_id,
+                points=points,
+                discount=result.discount,
+                check_amount=check_amount,
+            )
+            return result
 
         return await self._once(
             "redemption", idempotency_key, request, member_id, run, RedemptionResult

@@ -123,7 +123,7 @@ class Refunds(LedgerCore):
                     purchase_id=purchase_id,
                 )
                 balance = entry.balance_after
-            return RefundResult(
+            result = RefundResult(
                 refund_id=refund_id,
                 purchase_id=purchase_id,
                 member_id=purchase.member_id,
@@ -133,6 +133,18 @@ class Refunds(LedgerCore):
                 points_returned=reversal.used_to_return,
                 balance=balance,
             )
+            await self._events.purchase_refunded(
+                uow,
+                now,
+                refund_id=refund_id,
+                purchase_id=purchase_id,
+                member_id=purchase.member_id,
+                amount=amount,
+                refunded_total=result.refunded_total,
+                points_reversed=result.points_reversed,
+                points_returned=result.points_returned,
+            )
+            return result
 
         return await self._once(
             "refund", idempotency_key, request, found.member_id, run, RefundResult

@@ -508,6 +508,7 @@ class Till:
                 request.check_amount,
                 f"redemption-request:{request.id}",
                 LedgerActor.member(request.member_id),
+                outlet_id=request.outlet_id,
             )
         except DomainError as error:
             async with self._uow() as uow:

@@ -114,9 +114,10 @@ UI_TEXTS = (
 _TOKEN_IN_TEXT = re.compile(rf"^{CARD_START_PREFIX}([A-Za-z0-9_-]{{1,64}})$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MiniApp:
-    """What the Mini App needs from the composition root."""
+    """What the Mini App needs from the composition root (`/reload` replaces its services and
+    program in place: `bot.bootstrap.LiveProgram`)."""
 
     bot_token: str
     script_url: str

@@ -78,3 +78,45 @@ def test_bad_surveys_are_refused(old: str, new: str, reason: str) -> None:
     assert old in EXAMPLE
     with pytest.raises(ProgramFileError, match=reason):
         parse_program(EXAMPLE.replace(old, new, 1))
+
+
+def test_the_post_purchase_rating_is_read_and_off_by_default() -> None:
+    rating = parse_program(EXAMPLE).post_purchase_rating
+    assert (rating.enabled, rating.delay_minutes) == (False, 60)
+    assert rating.question["en"].startswith("How was your visit")
+    switched_on = parse_program(EXAMPLE.replace("enabled = false\ndelay", "enabled = true\ndelay"))
+    assert switched_on.post_purchase_rating.enabled
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("delay_minutes = 60", "delay_minutes = -1", "greater than or equal to 0"),
+        ("delay_minutes = 60", "delay_minutes = 20000", "less than or equal to 10080"),
+        ("enabled = false\ndelay", "enabled = 2\ndelay", "valid boolean"),
+    ],
+)
+def test_a_bad_post_purchase_rating_is_refused(old: str, new: str, reason: str) -> None:
+    assert old in EXAMPLE
+    with pytest.raises(ProgramFileError) as caught:
+        parse_program(EXAMPLE.replace(old, new))
+    assert reason in str(caught.value)
+
+
+def test_an_enabled_rating_needs_a_question() -> None:
+    start = EXAMPLE.index("[post_purchase_rating]")
+    end = EXAMPLE.index("\n\n", start)
+    section = "[post_purchase_rating]\nenabled = true\ndelay_minutes = 5"
+    with pytest.raises(ProgramFileError) as caught:
+        parse_program(EXAMPLE[:start] + section + EXAMPLE[end:])
+    assert "needs a question" in str(caught.value)
+
+
+def test_the_daily_digest_is_read_off_by_default_and_its_hour_checked() -> None:
+    program = parse_program(EXAMPLE)
+    assert (program.digest.enabled, program.digest.hour) == (True, 9)
+    without = EXAMPLE.replace("[digest]\nenabled = true\nhour = 9\n", "")
+    assert parse_program(without).digest.enabled is False
+    with pytest.raises(ProgramFileError) as refused:
+        parse_program(EXAMPLE.replace("[digest]\nenabled = true\nhour = 9", "[digest]\nhour = 24"))
+    assert refused.value.field == "digest.hour"

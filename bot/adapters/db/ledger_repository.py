@@ -232,8 +232,8 @@ class TortoiseLedgerRepository:
     async def add_entry(self, entry: NewEntry) -> LedgerEntry:
         entry_id = await self._sql.insert(
             "INSERT INTO ledger_entries (member_id, amount, reason, actor_type, actor_id, "
-            "idempotency_key, balance_after, purchase_id, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "idempotency_key, balance_after, purchase_id, note, created_at, outlet_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             entry.member_id,
             entry.amount,
             entry.reason.value,
@@ -244,6 +244,7 @@ class TortoiseLedgerRepository:
             entry.purchase_id,
             entry.note,
             entry.created_at,
+            entry.outlet_id,
         )
         return LedgerEntry(
             id=entry_id,

@@ -13,6 +13,7 @@ from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.core import ProcessedUpdate
 from bot.adapters.db.models.core import Staff as StaffRow
 from bot.adapters.db.models.ledger import Purchase as PurchaseRow
+from bot.domain.imports import IMPORT_SOURCE, ImportedMember
 from bot.domain.members import Member, MemberStatus, NewMember, PurchaseSummary
 
 
@@ -26,6 +27,10 @@ async def insert_or_skip(connection: Any, model: type[Model], **values: Any) -> 
             return await model.create(using_db=savepoint, **values)
     except IntegrityError:
         return None
+
+
+class _ClaimLost(Exception):
+    """Another transaction linked the imported member first: roll the claim back."""
 
 
 def member_from_row(row: MemberRow) -> Member:
@@ -166,6 +171,7 @@ class TortoiseMemberRepository:
                 last_name=None,
                 username=None,
                 phone=None,
+                external_id=None,
                 birthday=None,
                 timezone=None,
                 marketing_opt_in=False,
@@ -192,6 +198,76 @@ class TortoiseMemberRepository:
             )
             for row in rows
         ]
+
+    async def add_imported(
+        self,
+        member: ImportedMember,
+        card_code: str,
+        referral_code: str,
+        tier_code: str,
+        now: datetime,
+    ) -> Member | None:
+        row = await insert_or_skip(
+            self._db,
+            MemberRow,
+            telegram_id=None,
+            status=MemberStatus.ACTIVE.value,
+            locale=member.locale,
+            first_name=member.first_name,
+            last_name=member.last_name,
+            phone=member.phone,
+            external_id=member.external_id,
+            birthday=member.birthday,
+            source=IMPORT_SOURCE,
+            card_code=card_code,
+            referral_code=referral_code,
+            tier_code=tier_code,
+            # No Telegram chat yet: the outbox skips the member until they join the bot.
+            reachable=False,
+            joined_at=member.joined_at or now,
+            created_at=now,
+        )
+        return member_from_row(row) if row else None
+
+    async def id_by_external_id(self, external_id: str) -> int | None:
+        row = await MemberRow.filter(external_id=external_id).using_db(self._db).only("id").first()
+        return row.id if row else None
+
+    async def claim_imported(self, imported_id: int, visitor_id: int) -> bool:
+        visitor = await MemberRow.filter(id=visitor_id).using_db(self._db).first()
+        imported = (
+            await MemberRow.filter(
+                id=imported_id, telegram_id__isnull=True, status=MemberStatus.ACTIVE.value
+            )
+            .using_db(self._db)
+            .first()
+        )
+        if visitor is None or imported is None:
+            return False
+        try:
+            async with self._db._in_transaction() as savepoint:
+                # The visitor's row goes first: it holds the Telegram id (unique). A joining
+                # member has no ledger rows (the ledger needs an active member), so nothing
+                # restricts the delete.
+                await MemberRow.filter(id=visitor_id).using_db(savepoint).delete()
+                updated = await (
+                    MemberRow.filter(id=imported_id, telegram_id__isnull=True)
+                    .using_db(savepoint)
+                    .update(
+                        telegram_id=visitor.telegram_id,
+                        locale=visitor.locale,
+                        username=visitor.username,
+                        first_name=imported.first_name or visitor.first_name,
+                        last_name=imported.last_name if imported.first_name else visitor.last_name,
+                        consented_at=visitor.consented_at,
+                        reachable=True,
+                    )
+                )
+                if not updated:
+                    raise _ClaimLost
+        except _ClaimLost:
+            return False
+        return True
 
 
 class TortoiseUpdateLog:

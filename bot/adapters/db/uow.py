@@ -9,6 +9,8 @@ from tortoise.transactions import in_transaction
 
 from bot.adapters.db.api_keys import TortoiseApiKeys
 from bot.adapters.db.broadcasts import TortoiseBroadcasts
+from bot.adapters.db.coalition import TortoiseCoalition
+from bot.adapters.db.events import TortoiseEventOutbox
 from bot.adapters.db.ledger_repository import (
     TortoiseCertificateRepository,
     TortoiseLedgerRepository,
@@ -38,6 +40,8 @@ class TortoiseUnitOfWork:
     broadcasts: TortoiseBroadcasts
     reports: SqlReports
     api_keys: TortoiseApiKeys
+    coalition: TortoiseCoalition
+    events: TortoiseEventOutbox
 
     def __init__(self) -> None:
         self._context: Any = None
@@ -59,6 +63,8 @@ class TortoiseUnitOfWork:
         self.broadcasts = TortoiseBroadcasts(connection)
         self.reports = SqlReports(connection)
         self.api_keys = TortoiseApiKeys(connection)
+        self.coalition = TortoiseCoalition(connection)
+        self.events = TortoiseEventOutbox(connection)
         return self
 
     async def __aexit__(

@@ -50,12 +50,19 @@ async def test_startup_sets_customer_and_admin_menus_in_every_language(app: BotU
         "campaigns",
         "stats",
         "review",
+        "program",
+        "reload",
+        "export",
         "staff",
         "invite",
         "certificates",
         "adjust",
         "survey_results",
         "survey_push",
+        "ratings",
+        "settlement",
+        "apikeys",
+        "apikey_revoke",
     ]
     assert sent[("chat", ADMIN_CHAT_ID, "en")]["staff"] == "Staff list"
     scopes = [r.scope for r in app.session.sent("SetMyCommands")]

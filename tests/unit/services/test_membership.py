@@ -88,6 +88,23 @@ class FakeMembers:
         member = self._by(phone=phone)
         return member.id if member else None
 
+    async def claim_imported(self, imported_id: int, visitor_id: int) -> bool:
+        imported = self.rows.get(imported_id)
+        visitor = self.rows.get(visitor_id)
+        if visitor is None or imported is None:
+            return False
+        if imported.telegram_id is not None or imported.status is not MemberStatus.ACTIVE:
+            return False
+        del self.rows[visitor_id]
+        self._set(
+            imported_id,
+            telegram_id=visitor.telegram_id,
+            locale=visitor.locale,
+            username=visitor.username,
+            consented_at=visitor.consented_at,
+        )
+        return True
+
     async def record_consent(self, member_id: int, now: datetime) -> None:
         if self.rows[member_id].consented_at is None:
             self._set(member_id, consented_at=now)

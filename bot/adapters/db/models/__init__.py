@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "bot.adapters.db.models.broadcasts",
     "bot.adapters.db.models.api",
     "bot.adapters.db.models.surveys",
+    "bot.adapters.db.models.events",
 ]

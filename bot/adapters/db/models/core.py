@@ -43,6 +43,8 @@ class Member(Model):
     last_name = fields.CharField(max_length=128, null=True)
     username = fields.CharField(max_length=64, null=True)
     phone = fields.CharField(max_length=20, unique=True, null=True)
+    # The customer's id in the POS the base was imported from (`python -m bot import`).
+    external_id = fields.CharField(max_length=64, unique=True, null=True)
     birthday = fields.DateField(null=True)
     card_code = fields.CharField(max_length=12, unique=True)
     referral_code = fields.CharField(max_length=16, unique=True)

@@ -26,6 +26,12 @@ class LedgerEntry(Model):
     )
     note = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(db_index=True)
+    # Where a redemption that belongs to no purchase happened (a till's or a POS's request the
+    # customer confirmed); a purchase's entries take the purchase's outlet. The settlement
+    # groups by it (docs/COALITION.md).
+    outlet: fields.ForeignKeyNullableRelation[Outlet] = fields.ForeignKeyField(
+        "models.Outlet", related_name="entries", null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "ledger_entries"
@@ -79,7 +85,13 @@ class Purchase(Model):
 
     class Meta:
         table = "purchases"
-        indexes = (("member_id", "created_at"),)
+        # The second covers the automations' selections over a window of purchases
+        # (bot/adapters/db/segments.py): read from the index alone, without a table lookup
+        # per purchase (docs/PERFORMANCE.md, "Segments").
+        indexes = (
+            ("member_id", "created_at"),
+            ("created_at", "member_id", "amount", "refunded_amount", "category"),
+        )
 
 
 class Refund(Model):
