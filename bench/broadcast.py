@@ -55,7 +55,7 @@ from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.delivery import OutboxMessage as OutboxRow
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.adapters.i18n import I18n
-from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.delivery.sender import OutboxSender, SenderConfig, default_margin
 from bot.domain.delivery import (
     CampaignProgress,
     DeliveryPolicy,
@@ -145,7 +145,10 @@ def make_sender(
     # answers that a busy machine merely delays, and turn them into retries after a backoff
     # (and duplicates, when the emulator did deliver them).
     config = SenderConfig(
-        rate=PAID_RATE if paid else FREE_RATE, paid_broadcast=paid, idle_interval=0.05
+        rate=PAID_RATE if paid else FREE_RATE,
+        paid_broadcast=paid,
+        margin=default_margin(paid),  # the product's default (bot/bootstrap.py sender_config)
+        idle_interval=0.05,
     )
     if request_timeout is not None:
         config = dataclasses.replace(config, request_timeout=request_timeout)

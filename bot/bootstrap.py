@@ -35,7 +35,7 @@ from bot.adapters.rate_limit import RedisTokenBucket
 from bot.adapters.telegram_chats import TelegramChats
 from bot.config import Settings, parse_quiet_hours
 from bot.config import card_secret as card_secret  # re-exported: the demo and tests use it
-from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.delivery.sender import OutboxSender, SenderConfig, default_margin
 from bot.delivery.webhooks import WebhookConfig, WebhookSender
 from bot.domain.delivery import DeliveryPolicy, MessageContent
 from bot.domain.errors import PermissionDenied
@@ -435,7 +435,9 @@ def sender_config(settings: Settings) -> SenderConfig:
         rate=settings.delivery_paid_rate if paid else settings.delivery_rate,
         paid_broadcast=paid,
         workers=settings.delivery_workers,
-        margin=settings.delivery_margin,
+        margin=(
+            default_margin(paid) if settings.delivery_margin is None else settings.delivery_margin
+        ),
         expected_latency=settings.delivery_expected_latency,
     )
 

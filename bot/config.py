@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     # The sender's pacing (docs/DELIVERY.md, "Telegram's limits"): seconds of jitter allowed
     # between a request leaving and Telegram counting it (each 10 ms costs 1 % of the rate), and
     # the round trip the pool of workers is sized for (rate × latency × 1.5 in flight).
-    delivery_margin: float = Field(default=0.02, ge=0, le=0.2, description="seconds")
+    delivery_margin: float | None = Field(
+        default=None, ge=0, le=0.2, description="seconds; default 0.02, 0.05 in paid mode"
+    )
     delivery_expected_latency: float = Field(default=0.2, gt=0, le=5, description="seconds")
     marketing_per_week: int = Field(default=3, ge=0, description="frequency cap; 0: none")
     quiet_hours: str = Field(default="22:00-09:00", description="HH:MM-HH:MM, member's time")

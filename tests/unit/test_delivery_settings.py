@@ -30,6 +30,17 @@ def test_defaults_keep_the_documented_pacing() -> None:
     assert config.worker_count() == 9  # 30/s × 200 ms × 1.5
 
 
+def test_paid_mode_allows_more_jitter_by_default() -> None:
+    paid = sender_config(settings(delivery_paid_broadcast=True))
+
+    assert paid.margin == 0.05
+    assert paid.paced_rate == pytest.approx(1000 / 1.05)
+    # An explicit DELIVERY_MARGIN wins in either mode.
+    assert (
+        sender_config(settings(delivery_paid_broadcast=True, delivery_margin=0.01)).margin == 0.01
+    )
+
+
 @pytest.mark.parametrize(
     "values",
     [
