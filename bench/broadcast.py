@@ -49,6 +49,7 @@ from bench.delivery import (
     emulator,
     fresh_database,
 )
+from bench.report import write_section
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -455,18 +456,6 @@ def report(runs: list[Run], base: Run, rtt: float, problems: list[str]) -> str:
     lines[-1] += "all met." if not problems else "NOT MET: " + "; ".join(problems) + "."
     lines.append("")
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace (or add) the "## Broadcast" section; other sections are left as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = text.find("## Broadcast\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def verdicts(free: Run | None, paid: Run | None, others: list[Run]) -> list[str]:

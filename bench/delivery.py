@@ -35,6 +35,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.report import write_section
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -371,18 +372,6 @@ def report(results: list[Result], crashes: list[CrashResult], rtt: float) -> str
         )
     lines.append("")
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace (or add) the "## Delivery" section; other sections are left as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = text.find("## Delivery\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 async def main(args: argparse.Namespace) -> None:

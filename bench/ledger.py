@@ -46,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from bench.report import write_section
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -345,23 +346,6 @@ def render(runs: list[DatabaseRun], operations: int) -> str:
     )
     lines.append("")
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace the figures of the "## Ledger" section, up to its `<!-- notes -->` marker (the
-    hand-written notes after it stay); other sections are left as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = text.find("## Ledger\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end == -1 else end + 1
-        notes = text.find("<!-- notes -->", start, end)
-        tail = text[notes:end] if notes != -1 else ""
-        kept = section.rstrip("\n") + "\n\n" + (tail.rstrip("\n") + "\n\n" if tail else "")
-        text = text[:start] + kept + text[end:]
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def run_child(label: str, url: str, operations: int) -> DatabaseRun:

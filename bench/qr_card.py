@@ -22,14 +22,13 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import qrcode
 
+from bench.report import write_section
 from bot.adapters.qr import card_qr_matrix, render_card_qr
 from bot.domain.card_token import CARD_START_PREFIX, issue_card_token
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## QR card"
 GOAL_MS = 10.0
 
@@ -106,18 +105,6 @@ def render_section(runs: int, results: dict[str, list[float]], sizes: dict[str, 
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace the "## QR card" section (up to the next "## " heading); keep the others."""
-    text = path.read_text(encoding="utf-8")
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

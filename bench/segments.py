@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 from bench.gen_data import NOW
+from bench.report import write_section
 from bot.adapters.db import close_database, open_database
 from bot.adapters.db.uow import TortoiseUnitOfWork, tortoise_uow_factory
 from bot.adapters.program_file import load_program
@@ -307,23 +308,6 @@ def render(runs: list[DatabaseRun], now: datetime, repeats: int) -> str:
     )
     lines.append("")
     return "\n".join(lines)
-
-
-def write_section(section: str, path: Path = ROOT / "docs" / "PERFORMANCE.md") -> None:
-    """Replace the figures of the "## Segments" section, up to its `<!-- notes -->` marker (the
-    notes after it stay); other sections are left as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = text.find("## Segments\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end == -1 else end + 1
-        notes = text.find("<!-- notes -->", start, end)
-        tail = text[notes:end] if notes != -1 else ""
-        kept = section.rstrip("\n") + "\n\n" + (tail.rstrip("\n") + "\n\n" if tail else "")
-        text = text[:start] + kept + text[end:]
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(args: argparse.Namespace) -> None:
