@@ -22,6 +22,7 @@ from bot.config import Settings, card_secret, describe_settings_error
 from bot.domain.coalition import Settlement, parse_period
 from bot.domain.errors import DomainError
 from bot.domain.ledger_audit import ConsistencyReport
+from bot.domain.program import Program
 
 CONFIG_ERROR = 2
 LEDGER_INCONSISTENT = 1
@@ -43,9 +44,10 @@ def load_settings(require_token: bool = True) -> Settings:
     return settings
 
 
-def check_program(settings: Settings) -> None:
+def check_program(settings: Settings) -> Program:
+    """The program file, validated; a bad file is a configuration error (exit code 2)."""
     try:
-        load_program(settings.program_file)
+        return load_program(settings.program_file)
     except ProgramFileError as exc:
         raise ConfigError(f"program file {exc}") from None
 
@@ -67,10 +69,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     from bot.services.coalition import Coalition
 
     settings = load_settings(require_token=False)
-    try:
-        program = load_program(settings.program_file)
-    except ProgramFileError as exc:
-        raise ConfigError(f"program file {exc}") from None
+    program = check_program(settings)
 
     async def migrate() -> None:
         await migrate_database(settings.database_url)
@@ -99,10 +98,7 @@ def cmd_check_ledger(args: argparse.Namespace) -> int:
     from bot.services.ledger import Ledger
 
     settings = load_settings(require_token=False)
-    try:
-        program = load_program(settings.program_file)
-    except ProgramFileError as exc:
-        raise ConfigError(f"program file {exc}") from None
+    program = check_program(settings)
 
     async def check() -> ConsistencyReport:
         await open_database(settings.database_url)
@@ -178,10 +174,7 @@ def report_settlement(args: argparse.Namespace) -> int:
     from bot.services.coalition import Coalition
 
     settings = load_settings(require_token=False)
-    try:
-        program = load_program(settings.program_file)
-    except ProgramFileError as exc:
-        raise ConfigError(f"program file {exc}") from None
+    program = check_program(settings)
     try:
         parse_period(args.period, date.today())  # a bad period is refused before any I/O
     except DomainError as error:
@@ -253,10 +246,7 @@ def report_figures(args: argparse.Namespace) -> int:
     from bot.domain.errors import InvalidInput
 
     settings = load_settings(require_token=False)
-    try:
-        program = load_program(settings.program_file)
-    except ProgramFileError as exc:
-        raise ConfigError(f"program file {exc}") from None
+    program = check_program(settings)
     try:
         at = parse_at(args.at, SystemClock().now(), program.timezone)
     except ValueError as exc:
@@ -307,10 +297,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = load_settings(require_token=False)
     if settings.card_secret is None and settings.bot_token is None:
         raise ConfigError("CARD_SECRET or BOT_TOKEN: needed for the imported members' card codes")
-    try:
-        program = load_program(settings.program_file)
-    except ProgramFileError as exc:
-        raise ConfigError(f"program file {exc}") from None
+    program = check_program(settings)
     options = ImportOptions(
         kind=ImportKind(args.kind) if args.kind else None,
         encoding=args.encoding,
