@@ -25,7 +25,8 @@ class Leaderboards:
 
         - counted per active staff member: members who joined through their `st_` link
           (`members.registered_by`, by `joined_at`) and purchases they recorded
-          (`purchases.staff_id`); surveys are not counted yet;
+          (`purchases.staff_id`), and surveys completed that credit them (an `sv_` link of
+          theirs or their "ask the customer" button: `survey_responses.staff_id`);
         - ranked by members registered, then purchases, then seniority.
         """
         if not actor.is_staff:
