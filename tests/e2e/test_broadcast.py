@@ -39,8 +39,14 @@ async def test_owner_broadcast_reaches_fifty_members_once(
     members = await client.create_users(RECIPIENTS, start_id=700_001, started=True)
     database_url = f"sqlite://{tmp_path / 'bot.sqlite3'}"
     await seed_members(database_url, members)
+    # The bot runs on the wall clock: without QUIET_HOURS=off, a run between 22:00 and 09:00
+    # in the members' time zone would (rightly) hold every message until morning.
     bot = await start_bot(
-        tmp_path, sandbox.api_base, OWNER_IDS=str(OLGA), ADMIN_CHAT_IDS=str(ADMIN_CHAT_ID)
+        tmp_path,
+        sandbox.api_base,
+        OWNER_IDS=str(OLGA),
+        ADMIN_CHAT_IDS=str(ADMIN_CHAT_ID),
+        QUIET_HOURS="off",
     )
     try:
         await client.send_text(OLGA, "/broadcast", chat_id=ADMIN_CHAT_ID)
