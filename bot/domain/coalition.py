@@ -19,6 +19,7 @@ other's. Who paid for the points and who gave them away as a discount is settled
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,15 +88,14 @@ def parse_period(text: str | None, today: date) -> Period:
     text = (text or "").strip()
     if not text:
         return previous_month(today)
-    try:
+    # A month 13 or a 31st of February (ValueError) gets the same refusal as any other bad text.
+    with contextlib.suppress(ValueError):
         if month := _MONTH.fullmatch(text):
             return _month(int(month[1]), int(month[2]))
         if days := _RANGE.fullmatch(text):
             start, last = date.fromisoformat(days[1]), date.fromisoformat(days[2])
             if start <= last and (last - start).days < MAX_PERIOD_DAYS:
                 return Period(start, last + timedelta(days=1))
-    except ValueError:
-        pass  # a month 13, a 31st of February: the same refusal as any other bad text
     raise InvalidInput(PERIOD_INVALID, reason=PERIOD_INVALID)
 
 

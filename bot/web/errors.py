@@ -4,9 +4,19 @@ domain error looked up through its class hierarchy in each API's error map."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from bot.domain.errors import DomainError
+
+BAD_JSON = "bad-json"
+BODY_NOT_OBJECT = "body-not-object"
+BODY_INVALID = "body-invalid"
+BODY_STATUS: dict[str, int] = {BAD_JSON: 400, BODY_NOT_OBJECT: 400, BODY_INVALID: 422}
+"""The statuses of a JSON body's refusals, the same in every API."""
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 class Refused(Exception):
@@ -25,3 +35,15 @@ def status_for(error: DomainError, statuses: Mapping[str, int]) -> int:
         if isinstance(code, str) and code in statuses:
             return statuses[code]
     return statuses[DomainError.code]
+
+
+def validate_body(data: object, model: type[Body]) -> Body:
+    """A decoded JSON body as `model`: an object, every field valid (the names of the bad ones
+    go back in `fields`), or a `Refused`."""
+    if not isinstance(data, dict):
+        raise Refused(BODY_NOT_OBJECT)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        raise Refused(BODY_INVALID, fields=fields) from None

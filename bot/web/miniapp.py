@@ -17,11 +17,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from bot.adapters.i18n import I18n, Translator
 from bot.domain.card_token import CARD_START_PREFIX
@@ -44,7 +44,14 @@ from bot.domain.receipts import parse_receipt_number
 from bot.domain.staff import Actor, CardView
 from bot.services.staff import StaffService
 from bot.services.till import Till
-from bot.web.errors import Refused, status_for
+from bot.web.errors import (
+    BAD_JSON,
+    BODY_STATUS,
+    Body,
+    Refused,
+    status_for,
+    validate_body,
+)
 from bot.web.init_data import (
     INIT_DATA_EXPIRED,
     INIT_DATA_INVALID,
@@ -58,9 +65,6 @@ PAGE_PATH = "/miniapp"
 API_PREFIX = "/miniapp/api"
 SCRIPT_PLACEHOLDER = "{{WEBAPP_SCRIPT_URL}}"
 
-BAD_JSON = "bad-json"
-BODY_NOT_OBJECT = "body-not-object"
-BODY_INVALID = "body-invalid"
 NOT_A_CARD = "not-a-card"
 NOT_STAFF = "not-staff"
 CATEGORY_REQUIRED = "category-required"
@@ -73,9 +77,7 @@ ERROR_STATUS: dict[str, int] = {
     INIT_DATA_EXPIRED: 401,
     NOT_STAFF: 403,
     # The request's shape.
-    BAD_JSON: 400,
-    BODY_NOT_OBJECT: 400,
-    BODY_INVALID: 422,
+    **BODY_STATUS,
     NOT_A_CARD: 422,
     # Domain errors by code; an error without an entry of its own takes its nearest parent's.
     PermissionDenied.code: 403,
@@ -197,9 +199,6 @@ def _variables(app: MiniApp, t: Translator, error: DomainError) -> dict[str, Any
     return details
 
 
-Body = TypeVar("Body", bound=BaseModel)
-
-
 class ScanBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     qr: StrictStr = Field(min_length=1, max_length=512)
@@ -226,13 +225,7 @@ async def read_body(request: web.Request, model: type[Body]) -> Body:
         data = await request.json()
     except ValueError:
         raise Refused(BAD_JSON) from None
-    if not isinstance(data, dict):
-        raise Refused(BODY_NOT_OBJECT)
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-        raise Refused(BODY_INVALID, fields=fields) from None
+    return validate_body(data, model)
 
 
 def card_token_from_qr(text: str) -> str | None:

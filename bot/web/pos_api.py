@@ -20,10 +20,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pydantic.json_schema import models_json_schema
 
 from bot.adapters.i18n import I18n, Translator
@@ -44,16 +44,20 @@ from bot.domain.pos import ApiClient
 from bot.domain.program import Program
 from bot.services.api_keys import ApiKeyInvalid, ApiKeyMissing, ApiKeyRevoked, ApiKeys
 from bot.services.pos import PointOfSale
-from bot.web.errors import Refused, status_for
+from bot.web.errors import (
+    BAD_JSON,
+    BODY_STATUS,
+    Body,
+    Refused,
+    status_for,
+    validate_body,
+)
 
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024
 IDEMPOTENCY_KEY_MAX = 100
 """The header's longest value: the ledger key `pos:<key id>:<header>` stays within 128."""
 
-BAD_JSON = "bad-json"
-BODY_NOT_OBJECT = "body-not-object"
-BODY_INVALID = "body-invalid"
 BODY_TOO_LARGE = "body-too-large"
 IDEMPOTENCY_KEY_REQUIRED = "idempotency-key-required"
 CATEGORY_INVALID = "category-invalid"
@@ -61,10 +65,8 @@ CATEGORY_INVALID = "category-invalid"
 ERROR_STATUS: dict[str, int] = {
     # The request itself.
     BODY_TOO_LARGE: 413,
-    BAD_JSON: 400,
-    BODY_NOT_OBJECT: 400,
+    **BODY_STATUS,
     IDEMPOTENCY_KEY_REQUIRED: 400,
-    BODY_INVALID: 422,
     CATEGORY_INVALID: 422,
     # The key: checked first.
     ApiKeyMissing.code: 401,
@@ -271,9 +273,6 @@ CLIENT: web.RequestKey[ApiClient] = web.RequestKey("pos-client", ApiClient)
 BODY: web.RequestKey[bytes] = web.RequestKey("pos-body", bytes)
 
 
-Body = TypeVar("Body", bound=BaseModel)
-
-
 def error_response(
     t: Translator,
     code: str,
@@ -346,13 +345,7 @@ def read_body(request: web.Request, model: type[Body]) -> Body:
         data = json.loads(request[BODY] or b"null")
     except (ValueError, UnicodeDecodeError):
         raise Refused(BAD_JSON) from None
-    if not isinstance(data, dict):
-        raise Refused(BODY_NOT_OBJECT)
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-        raise Refused(BODY_INVALID, fields=fields) from None
+    return validate_body(data, model)
 
 
 def idempotency_key(request: web.Request) -> str:
