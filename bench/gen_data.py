@@ -59,6 +59,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.db import migrate_database
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.ledger import LedgerEntry, PointLot, Purchase
+from bot.adapters.db.segments import activity_statements
 from bot.adapters.program_file import load_program
 from bot.domain.analytics import (
     DEFAULT_LAPSE_FACTOR,
@@ -182,6 +183,10 @@ class _Sink(Protocol):
         self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None: ...
 
+    postgres: bool
+
+    async def execute(self, sql: str) -> None: ...
+
     async def commit(self) -> None: ...
 
     async def finish(self) -> None: ...
@@ -190,6 +195,8 @@ class _Sink(Protocol):
 class _SqliteSink:
     """sqlite3 on the database file, beside any other connection (WAL): executemany, one
     transaction per chunk, no fsync while loading (this connection only)."""
+
+    postgres = False
 
     def __init__(self, path: str) -> None:
         self._db = sqlite3.connect(path, isolation_level=None)
@@ -221,6 +228,9 @@ class _SqliteSink:
         marks = ", ".join("?" for _ in columns)
         self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
+    async def execute(self, sql: str) -> None:
+        self._db.execute(sql)
+
     async def commit(self) -> None:
         self._db.execute("COMMIT")
         self._db.execute("BEGIN")
@@ -235,6 +245,7 @@ class _PostgresSink:
     tables vacuumed and analysed at the end (what autovacuum would do after a bulk load)."""
 
     TABLES = ("members", "purchases", "ledger_entries", "point_lots")
+    postgres = True
 
     def __init__(self, connection: Any) -> None:
         self._db = connection
@@ -264,6 +275,9 @@ class _PostgresSink:
     async def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         await self._db.copy_records_to_table(table, records=rows, columns=list(columns))
 
+    async def execute(self, sql: str) -> None:
+        await self._db.execute(sql)
+
     async def commit(self) -> None:
         await self._transaction.commit()
         await self._begin()
@@ -275,6 +289,7 @@ class _PostgresSink:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
             )
+        for table in (*self.TABLES, "member_activity"):
             await self._db.execute(f'VACUUM (ANALYZE) "{table}"')
         await self._db.close()
 
@@ -580,6 +595,10 @@ class _Generator:
             (LOTS, rows.lots),
         ):
             await self.sink.write(table.name, table.columns, table_rows)
+        # Each member's rhythm, as the purchase path keeps it (`member_activity`).
+        scope = f"member_id >= {first_id} AND member_id < {first_id + count}"
+        for statement in activity_statements(self.sink.postgres, scope):
+            await self.sink.execute(statement)
         await self.sink.commit()
         self.planted.members += count
         self.planted.purchases += len(rows.purchases)

@@ -59,7 +59,7 @@ from bot.domain.analytics import (
     OpeningHours,
 )
 from bot.domain.program import Program
-from bot.domain.rules import tier_change
+from bot.domain.rules import tier_ladder
 from bot.services.automations import quiet_slots, utc_hours_in_slots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,15 +179,11 @@ async def points_expiry(uow: TortoiseUnitOfWork, now: datetime, program: Program
 
 
 async def tier_recalculation(uow: TortoiseUnitOfWork, now: datetime, program: Program) -> int:
-    """The candidates of `Tiers.recalculate_tiers`: every member's tier and window spend, and
-    those whose tier would change (the run then re-checks each under its lock)."""
-    tiers = await uow.ledger.tiers_of_members()
-    spends = await uow.purchases.spend_by_member(now - timedelta(days=program.tiers.window_days))
-    return sum(
-        1
-        for member_id, code in tiers.items()
-        if tier_change(program, code, spends.get(member_id, 0), allow_downgrade=True)
-    )
+    """The candidates of `Tiers.recalculate_tiers`: the members whose stored tier differs from
+    the one their window spend earns (the run then re-checks each under its lock)."""
+    ladder = tier_ladder(program)
+    since = now - timedelta(days=program.tiers.window_days)
+    return len(await uow.segments.tier_candidates(since, ladder, program.base_tier.code))
 
 
 SELECTIONS: dict[str, Selection] = {
@@ -198,7 +194,7 @@ SELECTIONS: dict[str, Selection] = {
     "birthday (every member time zone)": birthday,
     "expiry_reminder (lots expiring in 7 days)": expiry_reminder,
     "points_expiry (members with expired lots, first page)": points_expiry,
-    "tier_recalculation (tiers + window spend)": tier_recalculation,
+    "tier_recalculation (members whose tier changes)": tier_recalculation,
 }
 
 

@@ -256,10 +256,6 @@ class LedgerRepository(Protocol):
         self, member_id: int, from_tier: str, to_tier: str, reason: str, now: datetime
     ) -> None: ...
 
-    async def tiers_of_members(self) -> dict[int, str]:
-        """The tier code of every member not forgotten."""
-        ...
-
     async def add_entry(self, entry: NewEntry) -> LedgerEntry:
         """Append an entry; KeyTaken when its idempotency key is used."""
         ...
@@ -341,10 +337,6 @@ class PurchaseRepository(Protocol):
 
     async def spend_since(self, member_id: int, since: datetime) -> int:
         """Purchases since `since` (inclusive), less their refunds, in minor units."""
-        ...
-
-    async def spend_by_member(self, since: datetime) -> dict[int, int]:
-        """`spend_since` for every member who bought since `since`."""
         ...
 
     async def outlet_exists(self, outlet_id: int) -> bool: ...
@@ -615,6 +607,14 @@ class Segments(Protocol):
     async def expiring_points(
         self, after: datetime, until: datetime, *, automation: str, cooldown_since: datetime
     ) -> dict[int, int]: ...
+
+    async def tier_candidates(
+        self, since: datetime, ladder: Sequence[tuple[int, str]], base: str
+    ) -> list[int]:
+        """Members not forgotten whose tier code differs from the one their spend since
+        `since` earns: the first code of `ladder` ((threshold, code), highest threshold first)
+        whose threshold the spend reaches, else `base`."""
+        ...
 
 
 class BroadcastRepository(Protocol):

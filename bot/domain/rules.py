@@ -160,6 +160,14 @@ def tier_for_spend(program: Program, spend: int) -> Tier:
     return max(reached, key=lambda t: t.threshold, default=program.base_tier)
 
 
+def tier_ladder(program: Program) -> list[tuple[int, str]]:
+    """(threshold, code) of each level, highest threshold first: `tier_for_spend` is the first
+    rung the spend reaches, else the base tier (empty when the program has no tiers)."""
+    if not program.has_tiers:
+        return []
+    return sorted(((t.threshold, t.code) for t in program.tiers.levels), reverse=True)
+
+
 def next_tier(program: Program, tier_code: str) -> Tier | None:
     """The level above the member's tier; None at the top or when the program has no tiers."""
     if not program.has_tiers:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.ledger_records import TierMove
-from bot.domain.rules import tier_change
+from bot.domain.rules import tier_ladder
 from bot.services.ledger_core import LedgerCore
 
 
@@ -37,14 +37,11 @@ class Tiers(LedgerCore):
         - forgotten members are left alone.
         """
         since = self._window_start(now)
+        program = self._program
+        ladder = tier_ladder(program)
         async with self._uow() as uow:
-            tiers = await uow.ledger.tiers_of_members()
-            spends = await uow.purchases.spend_by_member(since)
-        candidates = [
-            member_id
-            for member_id, code in tiers.items()
-            if tier_change(self._program, code, spends.get(member_id, 0), allow_downgrade=True)
-        ]
+            # Set-based: only the members whose tier would change come back.
+            candidates = await uow.segments.tier_candidates(since, ladder, program.base_tier.code)
         moves: list[TierMove] = []
         for member_id in sorted(candidates):
             async with self._uow() as uow:

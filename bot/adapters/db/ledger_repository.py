@@ -33,6 +33,7 @@ from bot.adapters.db.models.core import Outlet
 from bot.adapters.db.models.ledger import LedgerEntry as EntryRow
 from bot.adapters.db.models.ledger import PointLot, Purchase, Refund, TierChange
 from bot.adapters.db.models.ledger_ops import LotMovement
+from bot.adapters.db.segments import SqlSegments
 from bot.domain.ledger import ActorType, EntryReason, LedgerEntry
 from bot.domain.ledger_audit import AuditBatch, AuditedEntry, AuditedLot
 from bot.domain.ledger_records import (
@@ -218,14 +219,6 @@ class TortoiseLedgerRepository:
             reason=reason,
             created_at=now,
         )
-
-    async def tiers_of_members(self) -> dict[int, str]:
-        rows = (
-            await MemberRow.exclude(status=MemberStatus.FORGOTTEN.value)
-            .using_db(self._db)
-            .values_list("id", "tier_code")
-        )
-        return {int(member_id): str(code) for member_id, code in rows}
 
     # --- entries ------------------------------------------------------------------------------
 
@@ -441,6 +434,7 @@ class TortoisePurchaseRepository:
     def __init__(self, connection: Any) -> None:
         self._db = connection
         self._sql = _Sql(connection)
+        self._segments = SqlSegments(connection)
 
     async def add(self, purchase: NewPurchase) -> PurchaseRecord:
         purchase_id = await self._sql.insert(
@@ -461,6 +455,8 @@ class TortoisePurchaseRepository:
             purchase.request_hash,
             purchase.created_at,
         )
+        # The member's rhythm, in this transaction: what "we miss you" reads.
+        await self._segments.refresh_activity([purchase.member_id])
         return PurchaseRecord(
             id=purchase_id,
             member_id=purchase.member_id,
@@ -512,19 +508,6 @@ class TortoisePurchaseRepository:
             since,
         )
         return int(rows[0]["spend"])
-
-    async def spend_by_member(self, since: datetime) -> dict[int, int]:
-        rows = (
-            await Purchase.filter(created_at__gte=since)
-            .using_db(self._db)
-            .annotate(bought=Sum("amount"), refunded=Sum("refunded_amount"))
-            .group_by("member_id")
-            .values("member_id", "bought", "refunded")
-        )
-        return {
-            int(row["member_id"]): int(row["bought"] or 0) - int(row["refunded"] or 0)
-            for row in rows
-        }
 
     async def outlet_exists(self, outlet_id: int) -> bool:
         return bool(await Outlet.filter(id=outlet_id).using_db(self._db).exists())

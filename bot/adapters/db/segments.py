@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 SAME_VISIT_SECONDS = 3600
+POSTGRES_WORK_MEM = "256MB"
+"""Memory PostgreSQL may use per sort or hash in a selection's transaction (`SET LOCAL`): a
+selection groups up to a million members, which at the server default (4 MB) spills every
+aggregate and window sort to disk (docs/PERFORMANCE.md, "Segments")."""
 _PARAM = re.compile(r":([a-z_]+)")
 
 
@@ -24,13 +28,12 @@ class SqlSegments:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
         self._postgres = connection.capabilities.dialect == "postgres"
+        self._tuned = False
 
     # -- dialect helpers -------------------------------------------------------------------
 
     def _epoch(self, column: str) -> str:
-        if self._postgres:
-            return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+        return epoch_sql(self._postgres, column)
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, datetime) and not self._postgres:
@@ -38,7 +41,7 @@ class SqlSegments:
             return value.astimezone(UTC).isoformat(sep=" ")
         return value
 
-    async def _rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _prepare(self, sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
         names: list[str] = []
 
         def placeholder(match: re.Match[str]) -> str:
@@ -46,9 +49,27 @@ class SqlSegments:
             return f"${len(names)}" if self._postgres else "?"
 
         query = _PARAM.sub(placeholder, sql)
-        values = [self._value(params[name]) for name in names]
+        return query, [self._value(params[name]) for name in names]
+
+    async def _tune(self) -> None:
+        if self._postgres and not self._tuned:
+            # For the rest of this unit of work's transaction only.
+            await self._connection.execute_query(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+            self._tuned = True
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        await self._tune()
+        query, values = self._prepare(sql, params)
         rows: list[dict[str, Any]] = await self._connection.execute_query_dict(query, values)
         return rows
+
+    async def _tuples(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        """`_rows` as positional rows: a selection may return most members, and a dict per
+        row costs more than the query's own work at that size."""
+        await self._tune()
+        query, values = self._prepare(sql, params)
+        _, rows = await self._connection.execute_query(query, values)
+        return rows  # type: ignore[no-any-return]
 
     def _eligible(self, segment: str, *columns: str) -> str:
         """The members of `segment` (with its `columns`) an automation may target."""
@@ -63,10 +84,24 @@ class SqlSegments:
             ORDER BY s.member_id"""
 
     async def _members(self, segment: str, params: dict[str, Any]) -> list[int]:
-        rows = await self._rows(self._eligible(segment), params)
-        return [int(row["member_id"]) for row in rows]
+        rows = await self._tuples(self._eligible(segment), params)
+        return [int(row[0]) for row in rows]
 
     # -- selections ------------------------------------------------------------------------
+
+    async def refresh_activity(self, member_ids: Sequence[int] | None = None) -> None:
+        """Recompute `member_activity` from the purchases of `member_ids`, or of every member:
+        the purchase path calls it for its member in the purchase's transaction; a full
+        rebuild is for the migration that made the table."""
+        if member_ids is not None and not member_ids:
+            return
+        scope = (
+            ""
+            if member_ids is None
+            else f"member_id IN ({', '.join(str(int(i)) for i in member_ids)})"
+        )
+        for statement in activity_statements(self._postgres, scope):
+            await self._connection.execute_query(statement)
 
     async def lapsed(
         self,
@@ -78,45 +113,19 @@ class SqlSegments:
         cooldown_since: datetime,
     ) -> list[int]:
         """No purchase for longer than max(min_days, k x the member's median gap between
-        visits); purchases less than an hour apart are one visit. The median of n gaps is the
-        mean of the rows numbered (n+1)/2 and (n+2)/2 (integer division) in gap order."""
-        e = self._epoch("p.created_at")
-        # Only members silent for more than min_days can be lapsed (the threshold is at least
-        # that): their purchases alone go through the windows.
-        segment = f"""
-            WITH quiet AS (
-                SELECT member_id FROM purchases WHERE created_at <= :now
-                GROUP BY member_id HAVING MAX(created_at) < :quiet_before),
-            p AS (
-                SELECT p.member_id, {e} AS e,
-                       LAG({e}) OVER (PARTITION BY p.member_id ORDER BY p.created_at) AS prev
-                FROM purchases p JOIN quiet q ON q.member_id = p.member_id
-                WHERE p.created_at <= :now),
-            visits AS (
-                SELECT member_id, e,
-                       e - LAG(e) OVER (PARTITION BY member_id ORDER BY e) AS gap
-                FROM p WHERE prev IS NULL OR e - prev >= {SAME_VISIT_SECONDS}),
-            ranked AS (
-                SELECT member_id, gap,
-                       ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY gap) AS rn,
-                       COUNT(*) OVER (PARTITION BY member_id) AS n
-                FROM visits WHERE gap IS NOT NULL),
-            med AS (
-                SELECT member_id, AVG(gap) AS median FROM ranked
-                WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY member_id),
-            last AS (SELECT member_id, MAX(e) AS last_e FROM p GROUP BY member_id)
-            SELECT last.member_id FROM last LEFT JOIN med ON med.member_id = last.member_id
-            WHERE :now_e - last.last_e > CASE
-                WHEN med.median IS NULL OR :k * med.median < :min_gap THEN :min_gap
-                ELSE :k * med.median END"""
+        visits), read from `member_activity` (see `refresh_activity`): the range on the
+        indexed latest purchase keeps only members silent for more than min_days."""
+        segment = """
+            SELECT member_id FROM member_activity
+            WHERE last_e < :quiet_before AND :now_e - last_e > CASE
+                WHEN median_gap IS NULL OR :k * median_gap < :min_gap THEN :min_gap
+                ELSE :k * median_gap END"""
+        now_e = int(now.timestamp())
         return await self._members(
             segment,
             {
-                "now": now,
-                "now_e": int(now.timestamp()),
-                "quiet_before": datetime.fromtimestamp(
-                    int(now.timestamp()) - min_days * 86400, UTC
-                ),
+                "now_e": now_e,
+                "quiet_before": now_e - min_days * 86400,
                 "k": k,
                 "min_gap": min_days * 86400,
                 "automation": automation,
@@ -136,24 +145,23 @@ class SqlSegments:
         """The top `share_bp` of buyers in (since, now] by RFM score (quintile score per
         measure = 1 + 5 x (buyers strictly worse) / buyers, i.e. 1 + 5 x (RANK - 1) / n), then
         spend, purchase count, latest purchase, lower id; the size is rounded up."""
-        segment = f"""
+        # The cut is a top-N (ORDER BY ... LIMIT) rather than a numbering of every buyer:
+        # the database keeps only the best rows while it reads the scores.
+        segment = """
             WITH b AS (
-                SELECT member_id, MAX({self._epoch("created_at")}) AS last_e, COUNT(*) AS f,
+                SELECT member_id, MAX(created_at) AS last_at, COUNT(*) AS f,
                        SUM(amount - refunded_amount) AS m
                 FROM purchases WHERE created_at > :since AND created_at <= :now
                 GROUP BY member_id),
             scored AS (
-                SELECT member_id, last_e, f, m,
-                       1 + 5 * (RANK() OVER (ORDER BY last_e) - 1) / COUNT(*) OVER ()
+                SELECT member_id, last_at, f, m,
+                       1 + 5 * (RANK() OVER (ORDER BY last_at) - 1) / COUNT(*) OVER ()
                      + 1 + 5 * (RANK() OVER (ORDER BY f) - 1) / COUNT(*) OVER ()
-                     + 1 + 5 * (RANK() OVER (ORDER BY m) - 1) / COUNT(*) OVER () AS score,
-                       COUNT(*) OVER () AS n
-                FROM b),
-            ordered AS (
-                SELECT member_id, n, ROW_NUMBER() OVER (
-                    ORDER BY score DESC, m DESC, f DESC, last_e DESC, member_id) AS place
-                FROM scored)
-            SELECT member_id FROM ordered WHERE place <= (n * :share_bp + 9999) / 10000"""
+                     + 1 + 5 * (RANK() OVER (ORDER BY m) - 1) / COUNT(*) OVER () AS score
+                FROM b)
+            SELECT member_id FROM scored
+            ORDER BY score DESC, m DESC, f DESC, last_at DESC, member_id
+            LIMIT (SELECT (COUNT(*) * :share_bp + 9999) / 10000 FROM b)"""
         return await self._members(
             segment,
             {
@@ -193,7 +201,7 @@ class SqlSegments:
             fav AS (SELECT member_id, category FROM ranked
                     WHERE rn = 1 AND category IN ({quoted}))
             {self._eligible("SELECT member_id, category FROM fav", "category")}"""
-        rows = await self._rows(
+        rows = await self._tuples(
             sql,
             {
                 "now": now,
@@ -202,7 +210,7 @@ class SqlSegments:
                 "cooldown_since": cooldown_since,
             },
         )
-        return {int(row["member_id"]): str(row["category"]) for row in rows}
+        return {int(row[0]): str(row[1]) for row in rows}
 
     async def hourly_traffic(self, since: datetime, now: datetime) -> dict[int, int]:
         """Purchases in (since, now] per UTC hour (epoch seconds // 3600): at most 24 rows a
@@ -296,3 +304,69 @@ class SqlSegments:
             },
         )
         return {int(row["member_id"]): int(row["points"]) for row in rows}
+
+    async def tier_candidates(
+        self, since: datetime, ladder: Sequence[tuple[int, str]], base: str
+    ) -> list[int]:
+        """Members not forgotten whose stored tier differs from the one their spend since
+        `since` (purchases less refunds) earns; only these ids come back to Python."""
+        earned = "".join(
+            f" WHEN COALESCE(s.spend, 0) >= {int(threshold)} THEN {_quote(code)}"
+            for threshold, code in ladder
+        )
+        sql = f"""
+            WITH s AS (
+                SELECT member_id, SUM(amount - refunded_amount) AS spend FROM purchases
+                WHERE created_at >= :since GROUP BY member_id)
+            SELECT m.id AS member_id FROM members m LEFT JOIN s ON s.member_id = m.id
+            WHERE m.status <> 'forgotten'
+              AND m.tier_code <> CASE{earned} ELSE {_quote(base)} END
+            ORDER BY m.id"""
+        rows = await self._rows(sql, {"since": since})
+        return [int(row["member_id"]) for row in rows]
+
+
+def epoch_sql(postgres: bool, column: str) -> str:
+    """`column` (a timestamp) as whole epoch seconds. On PostgreSQL `date_part` (a float) rather
+    than `EXTRACT`, whose numeric result makes per-row arithmetic several times slower."""
+    if postgres:
+        return f"CAST(FLOOR(date_part('epoch', {column})) AS BIGINT)"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def activity_statements(postgres: bool, scope: str = "") -> tuple[str, str]:
+    """The statements that rebuild the `member_activity` rows of the members in `scope` (a
+    condition on `purchases.member_id`; empty: every member) from their purchases: the latest
+    purchase and the median gap between visits. A visit starts at a purchase an hour or more
+    after the one before; the median of n gaps is the mean of the rows numbered (n+1)/2 and
+    (n+2)/2 (integer division) in gap order. Shared by the purchase path, the migration and
+    `bench.gen_data`'s bulk load."""
+    where = f"WHERE {scope}" if scope else ""
+    e = epoch_sql(postgres, "created_at")
+    return (
+        f"DELETE FROM member_activity {where}",
+        f"""
+        INSERT INTO member_activity (member_id, last_e, median_gap)
+        WITH p AS (
+            SELECT member_id, {e} AS e,
+                   LAG({e}) OVER (PARTITION BY member_id ORDER BY created_at) AS prev
+            FROM purchases {where}),
+        visits AS (
+            SELECT member_id, e, e - LAG(e) OVER (PARTITION BY member_id ORDER BY e) AS gap
+            FROM p WHERE prev IS NULL OR e - prev >= {SAME_VISIT_SECONDS}),
+        ranked AS (
+            SELECT member_id, gap,
+                   ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY gap) AS rn,
+                   COUNT(*) OVER (PARTITION BY member_id) AS n
+            FROM visits WHERE gap IS NOT NULL),
+        med AS (
+            SELECT member_id, AVG(gap) AS median FROM ranked
+            WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY member_id),
+        last AS (SELECT member_id, MAX(e) AS last_e FROM p GROUP BY member_id)
+        SELECT last.member_id, last.last_e, med.median
+        FROM last LEFT JOIN med ON med.member_id = last.member_id""",
+    )

@@ -8,7 +8,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 from bot.adapters.db.models.core import Member
-from bot.adapters.db.models.ledger import LedgerEntry, Purchase
+from bot.adapters.db.models.ledger import LedgerEntry
 from bot.adapters.db.models.surveys import SurveyAnswer, SurveyResponse
 from bot.domain.program import Digest, Program
 from bot.scheduler import jobs
@@ -16,6 +16,7 @@ from bot.scheduler.election import SingleProcess
 from bot.scheduler.runner import SchedulerRunner
 from tests.conftest import ADMIN_CHAT_ID, BotUnderTest
 from tests.integration.membership.helpers import last
+from tests.kit.purchases import plant_purchase
 
 # The clock: Monday 2 March 2026 09:00 UTC = 12:00 in Moscow. Yesterday is Sunday 1 March in
 # Moscow: from 28 February 21:00 UTC to 1 March 21:00 UTC.
@@ -39,7 +40,7 @@ async def member(number: int, joined_at: datetime, source: str = "direct", balan
 
 
 async def buy(member_id: int, amount: int, at: datetime, refunded: int = 0) -> None:
-    await Purchase.create(
+    await plant_purchase(
         member_id=member_id,
         amount=amount,
         refunded_amount=refunded,

@@ -14,7 +14,7 @@ from aiogram.types import BufferedInputFile
 from bot.adapters import charts
 from bot.adapters.db.models.core import Member
 from bot.adapters.db.models.delivery import Campaign, OutboxMessage
-from bot.adapters.db.models.ledger import LedgerEntry, Purchase
+from bot.adapters.db.models.ledger import LedgerEntry
 from bot.adapters.db.models.offers import AutomationTarget, Coupon
 from bot.adapters.db.models.surveys import SurveyAnswer, SurveyResponse
 from bot.adapters.db.uow import tortoise_uow_factory
@@ -28,6 +28,7 @@ from tests.conftest import OWNER_ID, BotUnderTest
 from tests.integration.membership.helpers import last
 from tests.integration.staff.test_till import CASHIER, OWNER, hire, in_admin_chat
 from tests.kit.png import png_size, png_text
+from tests.kit.purchases import plant_purchase
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -53,7 +54,7 @@ async def plant(app: BotUnderTest) -> list[PurchaseFact]:
         for visit in range(rng.randint(1, 8)):
             amount = rng.randint(100, 5000) * 100
             refunded = amount // 2 if visit == 2 else 0
-            purchase = await Purchase.create(
+            purchase = await plant_purchase(
                 member_id=member.id,
                 amount=amount,
                 refunded_amount=refunded,
@@ -168,7 +169,7 @@ async def test_campaigns_show_conversion_and_lift_over_the_holdout(app: BotUnder
                 issued_at=now,
             )
         if number == 1:  # a held-out member who bought anyway, within the window
-            await Purchase.create(
+            await plant_purchase(
                 member_id=member.id,
                 amount=100,
                 idempotency_key="hold",
@@ -257,7 +258,7 @@ async def test_the_launch_review_answers_its_questions(app: BotUnderTest) -> Non
         joined = now - timedelta(days=99 - index)
         at_times = [joined + timedelta(days=5), *(now - timedelta(days=d) for d in (2, 9, 16))]
         for visit, at in enumerate(at_times):
-            await Purchase.create(
+            await plant_purchase(
                 member_id=member_id,
                 amount=100_000 if visit == 0 else recent,
                 idempotency_key=f"r:{member_id}:{visit}",
@@ -306,7 +307,7 @@ def _msk(day: int, hour: int, month: int = 2) -> datetime:
 
 
 async def _buy(member_id: int, at: datetime, key: str) -> None:
-    await Purchase.create(
+    await plant_purchase(
         member_id=member_id, amount=10_000, idempotency_key=key, request_hash="-", created_at=at
     )
 

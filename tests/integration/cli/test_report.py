@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.db.models.core import Member
 from bot.adapters.db.models.delivery import Campaign
-from bot.adapters.db.models.ledger import LedgerEntry, PointLot, Purchase
+from bot.adapters.db.models.ledger import LedgerEntry, PointLot
 from bot.adapters.db.models.offers import AutomationTarget
+from tests.kit.purchases import plant_purchase
 from tests.unit.test_cli import run_cli
 
 AT = datetime(2026, 3, 2, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -44,7 +45,7 @@ async def member(number: int, joined: datetime, source: str, **fields: Any) -> M
 async def purchase(
     who: Member, days_before: float, amount: int, category: str, **more: Any
 ) -> None:
-    await Purchase.create(
+    await plant_purchase(
         member_id=who.id,
         amount=amount,
         category=category,

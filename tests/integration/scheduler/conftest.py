@@ -11,9 +11,9 @@ from datetime import date, datetime
 import pytest
 
 from bot.adapters.db.models.core import Member as MemberRow
-from bot.adapters.db.models.ledger import Purchase
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.domain.analytics import PurchaseFact
+from bot.domain.ledger_records import NewPurchase
 from bot.domain.program import Program
 from bot.services.automations import Automations
 from bot.services.delivery import Delivery
@@ -74,14 +74,25 @@ def buy(database_url: str) -> Buy:
         member_id: int, at: datetime, amount: int = 30_000, category: str | None = None
     ) -> PurchaseFact:
         n = next(_numbers)
-        await Purchase.create(
-            member_id=member_id,
-            amount=amount,
-            category=category,
-            idempotency_key=f"plant-{n}",
-            request_hash="x",
-            created_at=at,
-        )
+        # Through the purchase repository, as every purchase path writes it (with the
+        # member's rhythm that "we miss you" reads).
+        async with tortoise_uow_factory() as uow:
+            await uow.purchases.add(
+                NewPurchase(
+                    member_id=member_id,
+                    amount=amount,
+                    points_used=0,
+                    points_earned=0,
+                    category=category,
+                    receipt_no=None,
+                    outlet_id=None,
+                    staff_id=None,
+                    channel="bot",
+                    idempotency_key=f"plant-{n}",
+                    request_hash="x",
+                    created_at=at,
+                )
+            )
         return PurchaseFact(member_id, amount, at, category)
 
     return purchase

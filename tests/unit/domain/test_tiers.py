@@ -9,6 +9,7 @@ from bot.domain.rules import (
     tier_change,
     tier_discount,
     tier_for_spend,
+    tier_ladder,
 )
 from tests.unit.domain.programs import GOLD, PLATINUM, SILVER, coffee_program, programs
 
@@ -140,3 +141,15 @@ def test_tier_discount_is_a_whole_amount_within_the_check(
     discount = tier_discount(program, tier, check)
     assert type(discount) is int
     assert 0 <= discount <= check
+
+
+@given(programs(), st.integers(-100, 10**8))
+def test_the_ladder_the_database_reads_earns_what_tier_for_spend_earns(
+    program: Program, spend: int
+) -> None:
+    # The SQL of the tier recalculation walks the ladder top down; it must agree with the rule.
+    earned = next(
+        (code for threshold, code in tier_ladder(program) if spend >= threshold),
+        program.base_tier.code,
+    )
+    assert earned == tier_for_spend(program, spend).code

@@ -124,3 +124,20 @@ class TierChange(Model):
 
     class Meta:
         table = "tier_changes"
+
+
+class MemberActivity(Model):
+    # A read model of each buyer's rhythm, kept by the purchase path in the purchase's own
+    # transaction (`SqlSegments.refresh_activity`): the "we miss you" selection reads one row a
+    # member instead of running window functions over every purchase (docs/PERFORMANCE.md,
+    # "Segments"). Rebuilt from purchases by the migration that made it and by `bench.gen_data`.
+
+    member_id = fields.IntField(primary_key=True, generated=False)
+    last_e = fields.BigIntField(db_index=True)
+    # The latest purchase, in epoch seconds.
+    median_gap = fields.FloatField(null=True)
+    # The median gap between visits in seconds (purchases less than an hour apart are one
+    # visit); NULL with a single visit.
+
+    class Meta:
+        table = "member_activity"
