@@ -55,6 +55,7 @@ from bot.adapters.db import close_database
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.delivery import OutboxMessage as OutboxRow
 from bot.adapters.db.uow import tortoise_uow_factory
+from bot.adapters.heap import settle_heap
 from bot.adapters.i18n import I18n
 from bot.delivery.sender import OutboxSender, SenderConfig, default_margin
 from bot.domain.delivery import (
@@ -153,7 +154,9 @@ def make_sender(
     )
     if request_timeout is not None:
         config = dataclasses.replace(config, request_timeout=request_timeout)
-    return OutboxSender(sandbox_bot(url, TOKEN), delivery, I18n("en"), SystemClock(), config)
+    sender = OutboxSender(sandbox_bot(url, TOKEN), delivery, I18n("en"), SystemClock(), config)
+    settle_heap()  # as `python -m bot run` does once it is built (bot/bootstrap.py)
+    return sender
 
 
 async def until_done(sender: OutboxSender, delivery: Delivery, campaign_id: int) -> None:

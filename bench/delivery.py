@@ -41,6 +41,7 @@ from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
 from bot.adapters.db.models.delivery import OutboxMessage as OutboxRow
 from bot.adapters.db.uow import tortoise_uow_factory
+from bot.adapters.heap import settle_heap
 from bot.adapters.i18n import I18n
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.domain.delivery import DeliveryPolicy, DeliveryStatus, MessageContent
@@ -68,6 +69,7 @@ async def run_child(
     bot = sandbox_bot(api_base, token)
     config = SenderConfig(rate=rate, paid_broadcast=paid, workers=workers, idle_interval=0.1)
     sender = OutboxSender(bot, delivery, I18n("en"), clock, config)
+    settle_heap()  # as `python -m bot run` does once it is built
     await sender.start()
     await asyncio.Event().wait()  # until SIGKILL
 
@@ -229,6 +231,7 @@ async def outbox(directory: Path, name: str, messages: int, rtt: float, *, paid:
             config = SenderConfig(rate=rate, paid_broadcast=paid, idle_interval=0.05)
             sender = OutboxSender(bot, delivery, I18n("en"), clock, config)
             started = time.perf_counter()
+            settle_heap()
             await sender.start()
             await sender.wait_idle()
             seconds = time.perf_counter() - started
@@ -316,6 +319,7 @@ async def kill_and_resume(
     bot = sandbox_bot(api_base, token)
     config = SenderConfig(rate=rate, paid_broadcast=True, workers=workers, idle_interval=0.05)
     sender = OutboxSender(bot, delivery, I18n("en"), clock, config)
+    settle_heap()  # as `python -m bot run` does once it is built
     await sender.start()
     await sender.wait_idle()
     await sender.stop()

@@ -29,6 +29,7 @@ from aiohttp import web
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.uow import tortoise_uow_factory
+from bot.adapters.heap import settle_heap
 from bot.adapters.i18n import I18n
 from bot.adapters.program_file import load_program
 from bot.adapters.rate_limit import RedisTokenBucket
@@ -596,6 +597,7 @@ async def run(settings: Settings) -> None:
     await open_database(settings.database_url)
     await container.services.coalition.sync()
     sender = build_sender(container)
+    settle_heap()  # the process is built: keep its heap out of the collector's full passes
     await sender.start()
     webhooks = build_webhook_sender(container)
     if webhooks is not None:

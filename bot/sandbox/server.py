@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import gc
 import itertools
 import json
 import logging
@@ -29,6 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import BodyPartReader, MultipartReader, hdrs, web
 
+from bot.adapters.heap import settle_heap
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.control import ControlApi
 from bot.sandbox.limits import LIMITED_METHODS, Fault, FaultInjector, LimitConfig
@@ -1269,10 +1269,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         url = base_url(runner)
         log.info("web chat at %s/ (Bot API /bot<token>/<method>, control API /sandbox/api)", url)
         log.info("tokens: %s", ", ".join(tokens))
-        # The world's records only grow: keep the start-up heap out of every collection and
-        # collect the oldest generation rarely, so a full pass never stalls the answers.
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
+        # The world's records only grow: a full pass must never stall the answers.
+        settle_heap()
         try:
             await asyncio.Event().wait()
         finally:
