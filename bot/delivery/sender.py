@@ -74,8 +74,8 @@ IN_FLIGHT_FACTOR = 1.5  # workers per request the rate keeps in flight: room for
 # Jitter allowed between a request leaving and Telegram counting it (seconds; `margin / 1 s` of
 # the rate is paid for it). At 30/s 20 ms is plenty; at 1 000/s a 20 ms hiccup anywhere on the
 # way bunches 20 sends into the next window, and every 429 pauses all sending for a whole
-# second, so paid mode keeps 50 ms (bench/broadcast.py: 84-91 % with 429s at 20 ms, 91.6-91.8 %
-# with none at 50 ms).
+# second, so paid mode keeps 50 ms (bench/broadcast.py: 84-91 % with 429s at 20 ms, 93.4 % with
+# none at 50 ms once the process's heap is settled, docs/DELIVERY.md).
 FREE_MARGIN = 0.02
 PAID_MARGIN = 0.05
 
