@@ -455,8 +455,10 @@ class TortoisePurchaseRepository:
             purchase.request_hash,
             purchase.created_at,
         )
-        # The member's rhythm, in this transaction: what "we miss you" reads.
-        await self._segments.refresh_activity([purchase.member_id])
+        # The read models the automations select from, in this transaction.
+        await self._segments.purchase_added(
+            purchase.member_id, purchase.category, purchase.amount, purchase.created_at
+        )
         return PurchaseRecord(
             id=purchase_id,
             member_id=purchase.member_id,
@@ -490,7 +492,7 @@ class TortoisePurchaseRepository:
     async def record_refund(
         self, purchase_id: int, amount: int, earned_reversed: int, used_returned: int
     ) -> None:
-        await (
+        updated = await (
             Purchase.filter(id=purchase_id, refunded_amount__lte=F("amount") - amount)
             .using_db(self._db)
             .update(
@@ -499,6 +501,8 @@ class TortoisePurchaseRepository:
                 points_used_returned=F("points_used_returned") + used_returned,
             )
         )
+        if updated:
+            await self._segments.purchase_refunded(purchase_id, amount)
 
     async def spend_since(self, member_id: int, since: datetime) -> int:
         rows = await self._sql.rows(

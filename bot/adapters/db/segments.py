@@ -103,6 +103,199 @@ class SqlSegments:
         for statement in activity_statements(self._postgres, scope):
             await self._connection.execute_query(statement)
 
+    # -- what the purchase path keeps ------------------------------------------------------
+    #
+    # Two read models per window length (docs/DECISIONS.md, "Segments"):
+    # - member_window_totals: spend and purchases per member and category ('' for none), for
+    #   the favourite category;
+    # - member_window_buyers: spend, purchases and latest purchase (epoch seconds) per member,
+    #   for VIP. No purchase is ever dated after the moment the totals answer for, so a
+    #   buyer's latest purchase only grows while they stay in the window; the row goes when
+    #   their count reaches 0.
+
+    async def purchase_added(
+        self, member_id: int, category: str | None, amount: int, at: datetime
+    ) -> None:
+        """Keep the read models of a purchase just written in this transaction: the member's
+        rhythm, and every window's totals the purchase falls in."""
+        await self.refresh_activity([member_id])
+        params = {
+            "member": member_id,
+            "category": category or "",
+            "amount": amount,
+            "at": at,
+            "at_e": int(at.timestamp()),
+        }
+        await self._execute(
+            f"""
+            INSERT INTO member_window_totals (window_seconds, member_id, category, spend, n)
+            SELECT window_seconds, :member, :category, :amount, 1 FROM window_rolls
+            WHERE boundary < :at
+            {self._add_totals}""",
+            params,
+        )
+        await self._execute(
+            f"""
+            INSERT INTO member_window_buyers (window_seconds, member_id, spend, n, last_e)
+            SELECT window_seconds, :member, :amount, 1, :at_e FROM window_rolls
+            WHERE boundary < :at
+            {self._add_buyers}""",
+            params,
+        )
+
+    async def purchase_refunded(self, purchase_id: int, amount: int) -> None:
+        """Take a refund of `amount` off the totals of every window its purchase is in."""
+        windows = """window_seconds IN (
+            SELECT window_seconds FROM window_rolls
+            WHERE boundary < (SELECT created_at FROM purchases WHERE id = :purchase))"""
+        member = "member_id = (SELECT member_id FROM purchases WHERE id = :purchase)"
+        params = {"purchase": purchase_id, "amount": amount}
+        await self._execute(
+            f"""
+            UPDATE member_window_totals SET spend = spend - :amount
+            WHERE {member} AND {windows}
+              AND category = (SELECT COALESCE(category, '') FROM purchases WHERE id = :purchase)""",
+            params,
+        )
+        await self._execute(
+            f"UPDATE member_window_buyers SET spend = spend - :amount WHERE {member} AND {windows}",
+            params,
+        )
+
+    async def window_totals_at(self, now: datetime, since: datetime) -> int | None:
+        """Make the window read models hold the window (since, now] and return its key (its
+        length in seconds), or None when they cannot answer for `now`: a purchase after it (an
+        as-of question about the past), which the caller answers from the purchases.
+
+        A window length is built from the purchases the first time it is asked for; after that
+        each call only moves it: the purchases between the old and the new start leave (or,
+        for an earlier start, come back), a day's worth for a daily run. The purchase path adds
+        each new purchase and a refund takes its amount off."""
+        latest = await self._rows("SELECT MAX(created_at) AS latest FROM purchases", {})
+        if latest and latest[0]["latest"] is not None and _moment(latest[0]["latest"]) > now:
+            return None
+        window = int((now - since).total_seconds())
+        boundary = await self._locked_boundary(window)
+        if boundary is None:
+            created = await self._rows(
+                """
+                INSERT INTO window_rolls (window_seconds, boundary) VALUES (:window, :since)
+                ON CONFLICT (window_seconds) DO NOTHING RETURNING window_seconds""",
+                {"window": window, "since": since},
+            )
+            if created:
+                await self._fill_window(window, since)
+                return window
+            boundary = await self._locked_boundary(window)  # another process built it
+        if boundary is not None and boundary != since:
+            low, high, sign = (boundary, since, -1) if boundary < since else (since, boundary, 1)
+            await self._move_window(window, low, high, sign)
+            await self._execute(
+                "UPDATE window_rolls SET boundary = :since WHERE window_seconds = :window",
+                {"window": window, "since": since},
+            )
+        return window
+
+    async def build_window_totals(self, now: datetime, since: datetime) -> int:
+        """Build the window (since, now] from the purchases, whatever was there (a one-off:
+        `window_totals_at` does it on first use)."""
+        window = int((now - since).total_seconds())
+        await self._execute(
+            "DELETE FROM window_rolls WHERE window_seconds = :window", {"window": window}
+        )
+        await self._execute(
+            "INSERT INTO window_rolls (window_seconds, boundary) VALUES (:window, :since)",
+            {"window": window, "since": since},
+        )
+        await self._fill_window(window, since)
+        return window
+
+    async def _fill_window(self, window: int, since: datetime) -> None:
+        params = {"window": window, "since": since}
+        for table in ("member_window_totals", "member_window_buyers"):
+            await self._execute(f"DELETE FROM {table} WHERE window_seconds = :window", params)
+        e = self._epoch("MAX(created_at)")
+        await self._execute(
+            """
+            INSERT INTO member_window_totals (window_seconds, member_id, category, spend, n)
+            SELECT :window, member_id, COALESCE(category, ''), SUM(amount - refunded_amount),
+                   COUNT(*)
+            FROM purchases WHERE created_at > :since
+            GROUP BY member_id, COALESCE(category, '')
+            ORDER BY member_id""",
+            params,
+        )
+        await self._execute(
+            f"""
+            INSERT INTO member_window_buyers (window_seconds, member_id, spend, n, last_e)
+            SELECT :window, member_id, SUM(amount - refunded_amount), COUNT(*), {e}
+            FROM purchases WHERE created_at > :since GROUP BY member_id ORDER BY member_id""",
+            params,
+        )
+        # (Written in member order: the selections read them in that order.)
+        if self._postgres:
+            # The planner's figures for the new rows, before this transaction reads them.
+            await self._execute("ANALYZE member_window_totals, member_window_buyers", {})
+
+    async def _move_window(self, window: int, low: datetime, high: datetime, sign: int) -> None:
+        """Take out (sign -1) or put back (+1) the purchases in (low, high]."""
+        params = {"window": window, "low": low, "high": high}
+        moved = "FROM purchases WHERE created_at > :low AND created_at <= :high"
+        e = self._epoch("MAX(created_at)")
+        await self._execute(
+            f"""
+            INSERT INTO member_window_totals (window_seconds, member_id, category, spend, n)
+            SELECT :window, member_id, COALESCE(category, ''),
+                   {sign} * SUM(amount - refunded_amount), {sign} * COUNT(*)
+            {moved} GROUP BY member_id, COALESCE(category, '')
+            {self._add_totals}""",
+            params,
+        )
+        await self._execute(
+            f"""
+            INSERT INTO member_window_buyers (window_seconds, member_id, spend, n, last_e)
+            SELECT :window, member_id, {sign} * SUM(amount - refunded_amount), {sign} * COUNT(*),
+                   {e}
+            {moved} GROUP BY member_id
+            {self._add_buyers}""",
+            params,
+        )
+        for table in ("member_window_totals", "member_window_buyers"):
+            await self._execute(
+                f"""
+                DELETE FROM {table}
+                WHERE window_seconds = :window AND n = 0
+                  AND member_id IN (SELECT member_id {moved})""",
+                params,
+            )
+
+    @property
+    def _add_totals(self) -> str:
+        return """ON CONFLICT (window_seconds, member_id, category) DO UPDATE
+            SET spend = member_window_totals.spend + excluded.spend,
+                n = member_window_totals.n + excluded.n"""
+
+    @property
+    def _add_buyers(self) -> str:
+        greatest = "GREATEST" if self._postgres else "MAX"
+        return f"""ON CONFLICT (window_seconds, member_id) DO UPDATE
+            SET spend = member_window_buyers.spend + excluded.spend,
+                n = member_window_buyers.n + excluded.n,
+                last_e = {greatest}(member_window_buyers.last_e, excluded.last_e)"""
+
+    async def _locked_boundary(self, window: int) -> datetime | None:
+        # FOR UPDATE: one mover at a time per window length (SQLite runs one transaction).
+        lock = " FOR UPDATE" if self._postgres else ""
+        rows = await self._rows(
+            f"SELECT boundary FROM window_rolls WHERE window_seconds = :window{lock}",
+            {"window": window},
+        )
+        return _moment(rows[0]["boundary"]) if rows else None
+
+    async def _execute(self, sql: str, params: dict[str, Any]) -> None:
+        query, values = self._prepare(sql, params)
+        await self._connection.execute_query(query, values)
+
     async def lapsed(
         self,
         now: datetime,
@@ -145,28 +338,44 @@ class SqlSegments:
         """The top `share_bp` of buyers in (since, now] by RFM score (quintile score per
         measure = 1 + 5 x (buyers strictly worse) / buyers, i.e. 1 + 5 x (RANK - 1) / n), then
         spend, purchase count, latest purchase, lower id; the size is rounded up."""
-        # The cut is a top-N (ORDER BY ... LIMIT) rather than a numbering of every buyer:
-        # the database keeps only the best rows while it reads the scores.
-        segment = """
-            WITH b AS (
-                SELECT member_id, MAX(created_at) AS last_at, COUNT(*) AS f,
+        window = await self.window_totals_at(now, since)
+        if window is None:
+            buyers = f"""
+                SELECT member_id, {self._epoch("MAX(created_at)")} AS last_e, COUNT(*) AS f,
                        SUM(amount - refunded_amount) AS m
                 FROM purchases WHERE created_at > :since AND created_at <= :now
-                GROUP BY member_id),
+                GROUP BY member_id"""
+        else:
+            buyers = """
+                SELECT member_id, last_e, n AS f, spend AS m FROM member_window_buyers
+                WHERE window_seconds = :window"""
+        # The cut is a top-N (ORDER BY ... LIMIT) rather than a numbering of every buyer, over
+        # only the buyers whose score reaches the k-th best score (`cut`, from the dozen
+        # distinct scores' counts).
+        segment = f"""
+            WITH b AS ({buyers}),
             scored AS (
-                SELECT member_id, last_at, f, m,
-                       1 + 5 * (RANK() OVER (ORDER BY last_at) - 1) / COUNT(*) OVER ()
+                SELECT member_id, last_e, f, m,
+                       1 + 5 * (RANK() OVER (ORDER BY last_e) - 1) / COUNT(*) OVER ()
                      + 1 + 5 * (RANK() OVER (ORDER BY f) - 1) / COUNT(*) OVER ()
                      + 1 + 5 * (RANK() OVER (ORDER BY m) - 1) / COUNT(*) OVER () AS score
-                FROM b)
+                FROM b),
+            quota AS (SELECT (COUNT(*) * :share_bp + 9999) / 10000 AS k FROM b),
+            cut AS (
+                SELECT MAX(score) AS score FROM (
+                    SELECT score, SUM(c) OVER (ORDER BY score DESC) AS reached
+                    FROM (SELECT score, COUNT(*) AS c FROM scored GROUP BY score) h) r
+                WHERE reached >= (SELECT k FROM quota))
             SELECT member_id FROM scored
-            ORDER BY score DESC, m DESC, f DESC, last_at DESC, member_id
-            LIMIT (SELECT (COUNT(*) * :share_bp + 9999) / 10000 FROM b)"""
+            WHERE score >= (SELECT COALESCE(MAX(score), 0) FROM cut)
+            ORDER BY score DESC, m DESC, f DESC, last_e DESC, member_id
+            LIMIT (SELECT k FROM quota)"""
         return await self._members(
             segment,
             {
                 "now": now,
                 "since": since,
+                "window": window,
                 "share_bp": share_bp,
                 "automation": automation,
                 "cooldown_since": cooldown_since,
@@ -187,13 +396,20 @@ class SqlSegments:
         if not categories:
             return {}
         quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in categories)
-        sql = f"""
-            WITH c AS (
+        window = await self.window_totals_at(now, since)
+        if window is None:
+            totals = """
                 SELECT member_id, category, SUM(amount - refunded_amount) AS spend,
                        COUNT(*) AS n
                 FROM purchases
                 WHERE created_at > :since AND created_at <= :now AND category IS NOT NULL
-                GROUP BY member_id, category),
+                GROUP BY member_id, category"""
+        else:
+            totals = """
+                SELECT member_id, category, spend, n FROM member_window_totals
+                WHERE window_seconds = :window AND category <> ''"""
+        sql = f"""
+            WITH c AS ({totals}),
             ranked AS (
                 SELECT member_id, category, ROW_NUMBER() OVER (
                     PARTITION BY member_id ORDER BY spend DESC, n DESC, category) AS rn
@@ -206,6 +422,7 @@ class SqlSegments:
             {
                 "now": now,
                 "since": since,
+                "window": window,
                 "automation": automation,
                 "cooldown_since": cooldown_since,
             },
@@ -324,6 +541,12 @@ class SqlSegments:
             ORDER BY m.id"""
         rows = await self._rows(sql, {"since": since})
         return [int(row["member_id"]) for row in rows]
+
+
+def _moment(value: Any) -> datetime:
+    """A timestamp as read back: a datetime on PostgreSQL, tortoise's text on SQLite."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def epoch_sql(postgres: bool, column: str) -> str:

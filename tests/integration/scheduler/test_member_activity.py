@@ -26,6 +26,14 @@ async def lapsed_now(min_days: int = 14, k: int = 2) -> set[int]:
     return set(found)
 
 
+async def raw_purchase(member: int, key: str, at: datetime) -> PurchaseFact:
+    """Written behind the purchase path's back: only a rebuild sees it."""
+    await Purchase.create(
+        member_id=member, amount=1000, idempotency_key=key, request_hash="-", created_at=at
+    )
+    return PurchaseFact(member, 1000, at)
+
+
 async def test_a_rebuild_from_purchases_and_the_purchase_path_match_the_definition(
     make_member: MakeMember, buy: Buy
 ) -> None:
@@ -37,25 +45,10 @@ async def test_a_rebuild_from_purchases_and_the_purchase_path_match_the_definiti
         silence = rng.randrange(0, 90)
         at = NOW - timedelta(days=silence, seconds=rng.randrange(0, 3600))
         for visit in range(rng.randrange(1, 7)):
-            # Written behind the purchase path's back: only a rebuild sees them.
-            await Purchase.create(
-                member_id=member,
-                amount=1000,
-                idempotency_key=f"raw-{n}-{visit}",
-                request_hash="-",
-                created_at=at,
-            )
-            facts.append(PurchaseFact(member, 1000, at))
+            facts.append(await raw_purchase(member, f"raw-{n}-{visit}", at))
             if rng.random() < 0.3:  # a second purchase within the hour: the same visit
                 again = at + timedelta(minutes=rng.randrange(1, 59))
-                await Purchase.create(
-                    member_id=member,
-                    amount=500,
-                    idempotency_key=f"raw-{n}-{visit}-again",
-                    request_hash="-",
-                    created_at=again,
-                )
-                facts.append(PurchaseFact(member, 500, again))
+                facts.append(await raw_purchase(member, f"raw-{n}-{visit}-again", again))
             at -= timedelta(days=rhythm, seconds=rng.randrange(0, 20_000))
     assert await MemberActivity.all().count() == 0
 

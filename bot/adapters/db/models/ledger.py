@@ -141,3 +141,48 @@ class MemberActivity(Model):
 
     class Meta:
         table = "member_activity"
+
+
+class WindowRoll(Model):
+    # How far the totals of one window length (`MemberWindowTotal`) have been moved: they hold
+    # the purchases made after `boundary` (`SqlSegments.window_totals_at`).
+
+    window_seconds = fields.IntField(primary_key=True, generated=False)
+    boundary = fields.DatetimeField()
+
+    class Meta:
+        table = "window_rolls"
+
+
+class MemberWindowTotal(Model):
+    # Spend and purchase count per member and category ('' for none) over a window of the latest
+    # purchases, for the window selections (favourite, VIP): added to by the purchase path,
+    # reduced by refunds, moved forward by the selections themselves (docs/DECISIONS.md).
+
+    id = fields.BigIntField(primary_key=True)
+    window_seconds = fields.IntField()
+    member_id = fields.IntField()
+    category = fields.CharField(max_length=32)
+    spend = fields.BigIntField()
+    n = fields.IntField()
+
+    class Meta:
+        table = "member_window_totals"
+        unique_together = (("window_seconds", "member_id", "category"),)
+
+
+class MemberWindowBuyer(Model):
+    # Spend, purchase count and latest purchase per member over a window of the latest
+    # purchases, for VIP; kept like `MemberWindowTotal`.
+
+    id = fields.BigIntField(primary_key=True)
+    window_seconds = fields.IntField()
+    member_id = fields.IntField()
+    spend = fields.BigIntField()
+    n = fields.IntField()
+    last_e = fields.BigIntField()
+    # The latest purchase, in epoch seconds.
+
+    class Meta:
+        table = "member_window_buyers"
+        unique_together = (("window_seconds", "member_id"),)
