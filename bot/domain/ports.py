@@ -608,6 +608,11 @@ class Segments(Protocol):
         self, after: datetime, until: datetime, *, automation: str, cooldown_since: datetime
     ) -> dict[int, int]: ...
 
+    async def window_totals_at(self, now: datetime, since: datetime) -> int | None:
+        """Bring the window totals the favourite and VIP selections read to (since, now]; None
+        when they cannot answer for `now` (a purchase after it)."""
+        ...
+
     async def tier_candidates(
         self, since: datetime, ladder: Sequence[tuple[int, str]], base: str
     ) -> list[int]:

@@ -56,6 +56,11 @@ async def off_peak(automations: Automations, now: datetime) -> AutomationRun:
     return await automations.run_off_peak(now)
 
 
+async def move_window_totals(automations: Automations, now: datetime) -> int:
+    """Hourly: the favourite and VIP window totals moved up to now."""
+    return await automations.move_window_totals(now)
+
+
 AUTOMATION_JOBS = {
     "birthday": birthday,
     "expiry_reminder": expiry_reminder,

@@ -163,6 +163,14 @@ class SchedulerRunner:
                     timezone=tz,
                 )
             scheduler.add_job(_call, trigger, args=[job, self._automations, self._clock], id=name)
+        if any(self._program.automation(name).enabled for name in ("favourite", "vip")):
+            # At 50 past each hour, so a selection on the hour moves its totals by 10 minutes.
+            scheduler.add_job(
+                _call,
+                CronTrigger(minute=50, timezone=tz),
+                args=[jobs.move_window_totals, self._automations, self._clock],
+                id="window_totals",
+            )
         scheduler.add_job(
             _call,
             IntervalTrigger(minutes=1),

@@ -251,6 +251,21 @@ class Automations:
                 cooldown_since=cooldown_since,
             )
 
+    async def move_window_totals(self, now: datetime) -> int:
+        """Hourly: bring the window totals that the enabled favourite and VIP selections read
+        up to `now`, so their daily runs find them there: each move takes out an hour's
+        purchases that left the window rather than a day's (`Segments.window_totals_at`).
+        Returns the number of window lengths kept."""
+        windows: set[int] = set()
+        for name, default in (("favourite", DEFAULT_FAVOURITE_DAYS), ("vip", DEFAULT_RFM_DAYS)):
+            config = self._config(name)
+            if config.enabled:
+                windows.add(config.threshold("days", default))
+        for days in sorted(windows):
+            async with self._uow() as uow:
+                await uow.segments.window_totals_at(now, now - timedelta(days=days))
+        return len(windows)
+
     async def run_favourite(self, now: datetime) -> AutomationRun:
         """Each member's favourite category over `days` (90) gets the first offer of the
         program bound to that category."""

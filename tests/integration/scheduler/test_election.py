@@ -66,7 +66,23 @@ async def test_enabled_automations_are_daily_jobs_that_tolerate_a_late_start(
     try:
         assert scheduler.leading
         assert "winback" in scheduler.job_ids() and "vip" not in scheduler.job_ids()
+        assert "window_totals" not in scheduler.job_ids()  # neither favourite nor VIP is on
         job = scheduler._scheduler.get_job("winback")  # type: ignore[union-attr]
         assert job.coalesce and job.misfire_grace_time == MISFIRE_GRACE_SECONDS >= 300
+    finally:
+        await scheduler.stop()
+
+
+async def test_the_window_totals_move_hourly_while_favourite_or_vip_is_on(
+    app: BotUnderTest, program: Program
+) -> None:
+    program = dataclasses.replace(program, automations={"vip": Automation(enabled=True, hour=12)})
+    scheduler = runner(app, program, SingleProcess())
+    await scheduler.start()
+    try:
+        assert "window_totals" in scheduler.job_ids()
+        job = scheduler._scheduler.get_job("window_totals")  # type: ignore[union-attr]
+        fields = {field.name: str(field) for field in job.trigger.fields}
+        assert (fields["hour"], fields["minute"]) == ("*", "50")  # every hour at 50 past
     finally:
         await scheduler.stop()

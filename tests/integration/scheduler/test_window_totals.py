@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.adapters.db.models.ledger import MemberWindowBuyer, MemberWindowTotal, WindowRoll
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.domain.analytics import PurchaseFact, favourite_categories, vip_members
 from bot.domain.ledger_records import NewPurchase
-from tests.integration.scheduler.conftest import MakeMember
+from bot.domain.program import Program
+from bot.services.automations import Automations
+from tests.integration.scheduler.conftest import MakeMember, with_automation
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAYS = 90
@@ -144,3 +147,21 @@ async def test_totals_follow_purchases_refunds_and_the_clock(make_member: MakeMe
     await shop.check(past)
     assert await boundary() == earlier - timedelta(days=DAYS)  # the totals were left alone
     await shop.check(later)
+
+
+async def test_the_hourly_job_moves_the_totals_the_daily_runs_read(
+    make_member: MakeMember, build: Callable[[Program], Automations], program: Program
+) -> None:
+    rng = random.Random(18)
+    shop = Shop(rng)
+    for member in [await make_member() for _ in range(10)]:
+        for _ in range(4):
+            await shop.buy(member, moment(rng, T0 - timedelta(days=120), 120))
+    automations = build(with_automation(program, "favourite", thresholds={"days": DAYS}))
+    assert await automations.move_window_totals(T0) == 1  # built
+    assert await boundary() == T0 - timedelta(days=DAYS)
+    for hour in range(1, 4):
+        await automations.move_window_totals(T0 + timedelta(hours=hour))
+        assert await boundary() == T0 + timedelta(hours=hour) - timedelta(days=DAYS)
+    await shop.check(T0 + timedelta(hours=3))  # what the daily run then reads is exact
+    assert await build(program).move_window_totals(T0) == 0  # favourite and VIP are off
