@@ -11,6 +11,7 @@ same automation since the cooldown start (`automation_targets`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -67,6 +68,9 @@ class SqlSegments:
         """`_rows` as positional rows: a selection may return most members, and a dict per
         row costs more than the query's own work at that size."""
         await self._tune()
+        return await self._fetch(sql, params)
+
+    async def _fetch(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         query, values = self._prepare(sql, params)
         _, rows = await self._connection.execute_query(query, values)
         return rows  # type: ignore[no-any-return]
@@ -118,7 +122,7 @@ class SqlSegments:
     ) -> None:
         """Keep the read models of a purchase just written in this transaction: the member's
         rhythm, and every window's totals the purchase falls in."""
-        await self.refresh_activity([member_id])
+        await self._member_activity(member_id)
         params = {
             "member": member_id,
             "category": category or "",
@@ -141,6 +145,27 @@ class SqlSegments:
             WHERE boundary < :at
             {self._add_buyers}""",
             params,
+        )
+
+    async def _member_activity(self, member_id: int) -> None:
+        """One member's `member_activity` row, computed here from their purchase times (an
+        index range) by `rhythm`, the same rules as `activity_statements`: cheaper per purchase
+        than the set-based statement."""
+        rows = await self._fetch(
+            f"SELECT {self._epoch('created_at')} FROM purchases WHERE member_id = :member "
+            "ORDER BY created_at",
+            {"member": member_id},
+        )
+        if not rows:
+            return
+        last_e, median_gap = rhythm([int(row[0]) for row in rows])
+        await self._execute(
+            """
+            INSERT INTO member_activity (member_id, last_e, median_gap)
+            VALUES (:member, :last_e, :median_gap)
+            ON CONFLICT (member_id) DO UPDATE
+                SET last_e = excluded.last_e, median_gap = excluded.median_gap""",
+            {"member": member_id, "last_e": last_e, "median_gap": median_gap},
         )
 
     async def purchase_refunded(self, purchase_id: int, amount: int) -> None:
@@ -559,6 +584,19 @@ def epoch_sql(postgres: bool, column: str) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def rhythm(epochs: Sequence[int]) -> tuple[int, float | None]:
+    """(latest purchase, median gap between visits) of one member's purchase times in epoch
+    seconds, in order: the rules of `activity_statements` (a visit starts at a purchase an hour
+    or more after the one before; the median of an even count is the mean of the middle two;
+    None with fewer than two visits)."""
+    starts = [e for i, e in enumerate(epochs) if i == 0 or e - epochs[i - 1] >= SAME_VISIT_SECONDS]
+    gaps = sorted(b - a for a, b in itertools.pairwise(starts))
+    if not gaps:
+        return epochs[-1], None
+    middle = len(gaps)
+    return epochs[-1], (gaps[(middle - 1) // 2] + gaps[middle // 2]) / 2
 
 
 def activity_statements(postgres: bool, scope: str = "") -> tuple[str, str]:
