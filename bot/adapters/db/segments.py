@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 SAME_VISIT_SECONDS = 3600
+LATER_PURCHASES_LIMIT = 10_000
+"""Purchases dated after a selection's moment up to which the window totals still answer (they
+are taken off again); with more (an as-of question about the past) it reads the purchases."""
 POSTGRES_WORK_MEM = "256MB"
 """Memory PostgreSQL may use per sort or hash in a selection's transaction (`SET LOCAL`): a
 selection groups up to a million members, which at the server default (4 MB) spills every
@@ -196,8 +199,14 @@ class SqlSegments:
         each call only moves it: the purchases between the old and the new start leave (or,
         for an earlier start, come back), a day's worth for a daily run. The purchase path adds
         each new purchase and a refund takes its amount off."""
-        latest = await self._rows("SELECT MAX(created_at) AS latest FROM purchases", {})
-        if latest and latest[0]["latest"] is not None and _moment(latest[0]["latest"]) > now:
+        # Purchases dated after `now` are in the totals; the selections take them off again
+        # (`_later`), which is cheap for the few a running shop adds while a job starts, not
+        # for an as-of question about last month.
+        later = await self._fetch(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM purchases WHERE created_at > :now LIMIT :cap) s",
+            {"now": now, "cap": LATER_PURCHASES_LIMIT},
+        )
+        if int(later[0][0]) >= LATER_PURCHASES_LIMIT:
             return None
         window = int((now - since).total_seconds())
         boundary = await self._locked_boundary(window)
@@ -371,9 +380,18 @@ class SqlSegments:
                 FROM purchases WHERE created_at > :since AND created_at <= :now
                 GROUP BY member_id"""
         else:
-            buyers = """
-                SELECT member_id, last_e, n AS f, spend AS m FROM member_window_buyers
-                WHERE window_seconds = :window"""
+            # A buyer who also bought after `now` has their latest purchase up to `now` read
+            # from the purchases (a handful of members).
+            buyers = f"""
+                SELECT w.member_id,
+                       CASE WHEN x.member_id IS NULL THEN w.last_e ELSE (
+                           SELECT {self._epoch("MAX(p.created_at)")} FROM purchases p
+                           WHERE p.member_id = w.member_id
+                             AND p.created_at > :since AND p.created_at <= :now) END AS last_e,
+                       w.n - COALESCE(x.n, 0) AS f, w.spend - COALESCE(x.spend, 0) AS m
+                FROM member_window_buyers w
+                LEFT JOIN ({_later("member_id")}) x ON x.member_id = w.member_id
+                WHERE w.window_seconds = :window AND w.n - COALESCE(x.n, 0) > 0"""
         # The cut is a top-N (ORDER BY ... LIMIT) rather than a numbering of every buyer, over
         # only the buyers whose score reaches the k-th best score (`cut`, from the dozen
         # distinct scores' counts).
@@ -430,9 +448,14 @@ class SqlSegments:
                 WHERE created_at > :since AND created_at <= :now AND category IS NOT NULL
                 GROUP BY member_id, category"""
         else:
-            totals = """
-                SELECT member_id, category, spend, n FROM member_window_totals
-                WHERE window_seconds = :window AND category <> ''"""
+            later = _later("member_id", "COALESCE(category, '')")
+            totals = f"""
+                SELECT t.member_id, t.category, t.spend - COALESCE(x.spend, 0) AS spend,
+                       t.n - COALESCE(x.n, 0) AS n
+                FROM member_window_totals t
+                LEFT JOIN ({later}) x ON x.member_id = t.member_id AND x.category = t.category
+                WHERE t.window_seconds = :window AND t.category <> ''
+                  AND t.n - COALESCE(x.n, 0) > 0"""
         sql = f"""
             WITH c AS ({totals}),
             ranked AS (
@@ -572,6 +595,15 @@ def _moment(value: Any) -> datetime:
     """A timestamp as read back: a datetime on PostgreSQL, tortoise's text on SQLite."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _later(*keys: str) -> str:
+    """Spend and count of the purchases dated after `:now`, grouped by `keys` (the last one
+    named `category` when there are two)."""
+    named = ", ".join([*keys[:1], *(f"{k} AS category" for k in keys[1:])])
+    return f"""
+        SELECT {named}, SUM(amount - refunded_amount) AS spend, COUNT(*) AS n FROM purchases
+        WHERE created_at > :now GROUP BY {", ".join(keys)}"""
 
 
 def epoch_sql(postgres: bool, column: str) -> str:

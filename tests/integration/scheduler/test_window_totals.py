@@ -11,6 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.adapters.db import segments
 from bot.adapters.db.models.ledger import MemberWindowBuyer, MemberWindowTotal, WindowRoll
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.domain.analytics import PurchaseFact, favourite_categories, vip_members
@@ -78,11 +81,11 @@ class Shop:
         facts = list(self.facts.values())
         assert favourites == favourite_categories(facts, now, DAYS)
         assert set(vip) == vip_members(facts, now, DAYS, SHARE_BP)
-        if await boundary() == since:  # the totals answered: they hold exactly the window
+        if await boundary() == since:  # the totals answered: they hold all after the start
             expected: Counter[tuple[int, str]] = Counter()
             counts: Counter[tuple[int, str]] = Counter()
             for fact in facts:
-                if since < fact.at <= now:
+                if fact.at > since:  # everything after the start, later purchases too
                     expected[(fact.member_id, fact.category or "")] += fact.amount
                     counts[(fact.member_id, fact.category or "")] += 1
             rows = await MemberWindowTotal.filter(window_seconds=DAYS * 86_400)
@@ -93,7 +96,7 @@ class Shop:
             bought: Counter[int] = Counter()
             last: dict[int, int] = {}
             for fact in facts:
-                if since < fact.at <= now:
+                if fact.at > since:  # everything after the start, later purchases too
                     spend[fact.member_id] += fact.amount
                     bought[fact.member_id] += 1
                     last[fact.member_id] = max(
@@ -114,7 +117,9 @@ async def boundary() -> datetime | None:
     return None if roll is None else roll.boundary
 
 
-async def test_totals_follow_purchases_refunds_and_the_clock(make_member: MakeMember) -> None:
+async def test_totals_follow_purchases_refunds_and_the_clock(
+    make_member: MakeMember, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(17)
     shop = Shop(rng)
     members = [await make_member() for _ in range(25)]
@@ -143,9 +148,18 @@ async def test_totals_follow_purchases_refunds_and_the_clock(make_member: MakeMe
     await shop.check(earlier)
     assert await boundary() == earlier - timedelta(days=DAYS)
 
-    past = T0 - timedelta(days=20)  # purchases after it: answered from the purchases
+    # Purchases dated after the moment (a shop that kept selling while the job started): the
+    # totals still answer, the later purchases taken off again.
+    past = T0 + timedelta(days=2)
+    assert any(fact.at > past for fact in shop.facts.values())
     await shop.check(past)
-    assert await boundary() == earlier - timedelta(days=DAYS)  # the totals were left alone
+    assert await boundary() == past - timedelta(days=DAYS)
+
+    # Too many of them (an as-of question about the past): answered from the purchases.
+    monkeypatch.setattr(segments, "LATER_PURCHASES_LIMIT", 1)
+    await shop.check(T0 - timedelta(days=20))
+    assert await boundary() == past - timedelta(days=DAYS)  # the totals were left alone
+    monkeypatch.undo()
     await shop.check(later)
 
 
