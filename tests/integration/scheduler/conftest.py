@@ -68,31 +68,37 @@ def make_member(database_url: str) -> MakeMember:
     return make
 
 
+async def record_purchase(
+    member_id: int, at: datetime, amount: int, category: str | None = None
+) -> int:
+    """A purchase through the purchase repository, as every purchase path writes it (with the
+    read models the automations select from); returns its id."""
+    async with tortoise_uow_factory() as uow:
+        record = await uow.purchases.add(
+            NewPurchase(
+                member_id=member_id,
+                amount=amount,
+                points_used=0,
+                points_earned=0,
+                category=category,
+                receipt_no=None,
+                outlet_id=None,
+                staff_id=None,
+                channel="bot",
+                idempotency_key=f"plant-{next(_numbers)}",
+                request_hash="x",
+                created_at=at,
+            )
+        )
+    return record.id
+
+
 @pytest.fixture
 def buy(database_url: str) -> Buy:
     async def purchase(
         member_id: int, at: datetime, amount: int = 30_000, category: str | None = None
     ) -> PurchaseFact:
-        n = next(_numbers)
-        # Through the purchase repository, as every purchase path writes it (with the
-        # member's rhythm that "we miss you" reads).
-        async with tortoise_uow_factory() as uow:
-            await uow.purchases.add(
-                NewPurchase(
-                    member_id=member_id,
-                    amount=amount,
-                    points_used=0,
-                    points_earned=0,
-                    category=category,
-                    receipt_no=None,
-                    outlet_id=None,
-                    staff_id=None,
-                    channel="bot",
-                    idempotency_key=f"plant-{n}",
-                    request_hash="x",
-                    created_at=at,
-                )
-            )
+        await record_purchase(member_id, at, amount, category)
         return PurchaseFact(member_id, amount, at, category)
 
     return purchase

@@ -17,10 +17,9 @@ from bot.adapters.db import segments
 from bot.adapters.db.models.ledger import MemberWindowBuyer, MemberWindowTotal, WindowRoll
 from bot.adapters.db.uow import tortoise_uow_factory
 from bot.domain.analytics import PurchaseFact, favourite_categories, vip_members
-from bot.domain.ledger_records import NewPurchase
 from bot.domain.program import Program
 from bot.services.automations import Automations
-from tests.integration.scheduler.conftest import MakeMember, with_automation
+from tests.integration.scheduler.conftest import MakeMember, record_purchase, with_automation
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAYS = 90
@@ -32,30 +31,12 @@ class Shop:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.facts: dict[int, PurchaseFact] = {}
-        self.keys = 0
 
     async def buy(self, member: int, at: datetime) -> None:
-        self.keys += 1
         amount = self.rng.randrange(1, 40) * 1000
         category = self.rng.choice([*CATEGORIES, None])
-        async with tortoise_uow_factory() as uow:
-            record = await uow.purchases.add(
-                NewPurchase(
-                    member_id=member,
-                    amount=amount,
-                    points_used=0,
-                    points_earned=0,
-                    category=category,
-                    receipt_no=None,
-                    outlet_id=None,
-                    staff_id=None,
-                    channel="bot",
-                    idempotency_key=f"w-{self.keys}",
-                    request_hash="-",
-                    created_at=at,
-                )
-            )
-        self.facts[record.id] = PurchaseFact(member, amount, at, category)
+        purchase_id = await record_purchase(member, at, amount, category)
+        self.facts[purchase_id] = PurchaseFact(member, amount, at, category)
 
     async def refund(self, purchase_id: int, amount: int) -> None:
         async with tortoise_uow_factory() as uow:
