@@ -49,7 +49,7 @@ from bench.delivery import (
     emulator,
     fresh_database,
 )
-from bench.report import write_section
+from bench.report import publish
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -504,13 +504,9 @@ async def main(args: argparse.Namespace) -> int:
             )
     problems = verdicts(free, paid, [r for r in runs if r not in (free, paid)])
     section = report(runs, base, args.rtt, problems)
-    print()
-    print(section)
+    publish(section, write=not args.no_write)
     for problem in problems:
         print("NOT MET:", problem)
-    if not args.no_write:
-        write_section(section)
-        print("written to docs/PERFORMANCE.md")
     return 1 if problems else 0
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.report import write_section
+from bench.report import publish
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -399,11 +399,7 @@ async def main(args: argparse.Namespace) -> None:
             for workers in (20, 100)
         ]
     section = report(results, crashes, args.rtt)
-    print()
-    print(section)
-    if not args.no_write:
-        write_section(section)
-        print("written to docs/PERFORMANCE.md")
+    publish(section, write=not args.no_write)
 
 
 def cli(argv: list[str] | None = None) -> None:

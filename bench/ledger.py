@@ -46,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from bench.report import write_section
+from bench.report import publish
 from bot.adapters.clock import SystemClock
 from bot.adapters.db import close_database, migrate_database, open_database
 from bot.adapters.db.models.core import Member as MemberRow
@@ -377,11 +377,7 @@ def main(args: argparse.Namespace) -> None:
         finally:
             asyncio.run(_admin(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     section = render(runs, args.operations)
-    print()
-    print(section)
-    if not args.no_write:
-        write_section(section)
-        print("written to docs/PERFORMANCE.md")
+    publish(section, write=not args.no_write)
 
 
 def cli(argv: list[str] | None = None) -> None:

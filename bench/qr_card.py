@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 
 import qrcode
 
-from bench.report import write_section
+from bench.report import publish
 from bot.adapters.qr import card_qr_matrix, render_card_qr
 from bot.domain.card_token import CARD_START_PREFIX, issue_card_token
 
@@ -125,10 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         "render_card_qr (the bot)": len(render_card_qr(url)),
     }
     section = render_section(args.runs, results, sizes)
-    print(section)
-    if not args.no_write:
-        write_section(section)
-        print("written to docs/PERFORMANCE.md")
+    publish(section, write=not args.no_write)
 
 
 if __name__ == "__main__":

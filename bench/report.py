@@ -30,3 +30,12 @@ def write_section(section: str, path: Path = PERFORMANCE) -> None:
             kept += text[notes:end].rstrip("\n") + "\n\n"
         text = text[:start] + kept + text[end:]
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def publish(section: str, *, write: bool) -> None:
+    """Print a benchmark's section and, unless told not to (`--no-write`), write it."""
+    print()
+    print(section)
+    if write:
+        write_section(section)
+        print("written to docs/PERFORMANCE.md")

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 from bench.gen_data import NOW
-from bench.report import write_section
+from bench.report import publish
 from bot.adapters.db import close_database, open_database
 from bot.adapters.db.uow import TortoiseUnitOfWork, tortoise_uow_factory
 from bot.adapters.program_file import load_program
@@ -61,7 +61,7 @@ from bot.domain.analytics import (
 )
 from bot.domain.program import Program
 from bot.domain.rules import tier_ladder
-from bot.services.automations import quiet_slots, utc_hours_in_slots
+from bot.services.automations import quiet_slots, utc_hours_in_slots, window_days
 
 ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"SQLite": 15.0, "PostgreSQL": 5.0}
@@ -248,21 +248,18 @@ async def run_database(label: str, url: str, now: datetime, runs: int) -> Databa
         baseline, _ = await best_of(runs, baseline_scan)
         print(f"  {label:10} baseline scan {baseline:7.2f} s", file=sys.stderr, flush=True)
         figures = []
-        window_days = {
-            program.automation("favourite").threshold("days", DEFAULT_FAVOURITE_DAYS),
-            program.automation("vip").threshold("days", DEFAULT_RFM_DAYS),
-        }
+        windows = window_days(program)
 
         async def build_totals() -> int:
             """The window totals built from the purchases (their first use), as of `now`."""
             async with tortoise_uow_factory() as uow:
-                for days in window_days:
+                for days in windows:
                     await uow.segments.build_window_totals(now, now - timedelta(days=days))
             if label == "PostgreSQL":
                 await connections.get("default").execute_script(
                     "VACUUM (ANALYZE) member_window_totals, member_window_buyers"
                 )
-            return len(window_days)
+            return len(windows)
 
         seconds, _ = await best_of(1, build_totals)
         figures.append(Figure(BUILD, seconds, 0, peak_rss_mb()))
@@ -280,7 +277,7 @@ async def run_database(label: str, url: str, now: datetime, runs: int) -> Databa
                 at = moment - timedelta(days=1) + timedelta(minutes=50, hours=hour)
                 started = time.perf_counter()
                 async with tortoise_uow_factory() as uow:
-                    for days in window_days:
+                    for days in windows:
                         await uow.segments.window_totals_at(at, at - timedelta(days=days))
                 hourly.append(time.perf_counter() - started)
 
@@ -369,11 +366,7 @@ def main(args: argparse.Namespace) -> None:
         if url:
             runs.append(run_child(label, url, args.now, args.runs))
     section = render(runs, args.now, args.runs)
-    print()
-    print(section)
-    if not args.no_write:
-        write_section(section)
-        print("written to docs/PERFORMANCE.md")
+    publish(section, write=not args.no_write)
 
 
 def cli(argv: list[str] | None = None) -> None:

@@ -39,7 +39,7 @@ Definitions:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from fractions import Fraction
@@ -362,6 +362,18 @@ def _quintile_scores(values: Mapping[int, int]) -> dict[int, int]:
             worse += 1
         scores[member] = 1 + 5 * worse // size
     return scores
+
+
+def visit_rhythm(
+    epochs: Sequence[int], same_visit: timedelta = DEFAULT_SAME_VISIT
+) -> tuple[int, Fraction | None]:
+    """(latest purchase, median gap between visits) of one member's purchase times in whole
+    epoch seconds, in order: the terms of `lapsed_members` on the seconds the database keeps
+    (`member_activity`). None with fewer than two visits."""
+    window = same_visit.total_seconds()
+    starts = [e for i, e in enumerate(epochs) if i == 0 or e - epochs[i - 1] >= window]
+    gaps = [b - a for a, b in pairwise(starts)]
+    return epochs[-1], (_median(gaps) if gaps else None)
 
 
 def _visit_starts(sorted_times: list[datetime], same_visit: timedelta) -> list[datetime]:

@@ -256,11 +256,7 @@ class Automations:
         up to `now`, so their daily runs find them there: each move takes out an hour's
         purchases that left the window rather than a day's (`Segments.window_totals_at`).
         Returns the number of window lengths kept."""
-        windows: set[int] = set()
-        for name, default in (("favourite", DEFAULT_FAVOURITE_DAYS), ("vip", DEFAULT_RFM_DAYS)):
-            config = self._config(name)
-            if config.enabled:
-                windows.add(config.threshold("days", default))
+        windows = window_days(self._program, enabled_only=True)
         for days in sorted(windows):
             async with self._uow() as uow:
                 await uow.segments.window_totals_at(now, now - timedelta(days=days))
@@ -470,6 +466,16 @@ def _favourites(favourites: Mapping[int, str]) -> _Measured:
 def _off_peak(selection: tuple[list[int], list[int]]) -> _Measured:
     members, quiet = selection
     return len(members), {"quiet_slots": len(quiet)}
+
+
+def window_days(program: Program, *, enabled_only: bool = False) -> set[int]:
+    """The window lengths (days) the favourite and VIP selections read their totals over."""
+    lengths = set()
+    for name, default in (("favourite", DEFAULT_FAVOURITE_DAYS), ("vip", DEFAULT_RFM_DAYS)):
+        config = program.automation(name)
+        if config.enabled or not enabled_only:
+            lengths.add(config.threshold("days", default))
+    return lengths
 
 
 def quiet_slots(traffic: Mapping[int, int], hours: OpeningHours, tz: tzinfo) -> list[int]:

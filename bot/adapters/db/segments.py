@@ -11,13 +11,14 @@ same automation since the cooldown start (`automation_targets`).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-SAME_VISIT_SECONDS = 3600
+from bot.domain.analytics import DEFAULT_SAME_VISIT, visit_rhythm
+
+SAME_VISIT_SECONDS = int(DEFAULT_SAME_VISIT.total_seconds())
 LATER_PURCHASES_LIMIT = 10_000
 """Purchases dated after a selection's moment up to which the window totals still answer (they
 are taken off again); with more (an as-of question about the past) it reads the purchases."""
@@ -96,18 +97,10 @@ class SqlSegments:
 
     # -- selections ------------------------------------------------------------------------
 
-    async def refresh_activity(self, member_ids: Sequence[int] | None = None) -> None:
-        """Recompute `member_activity` from the purchases of `member_ids`, or of every member:
-        the purchase path calls it for its member in the purchase's transaction; a full
-        rebuild is for the migration that made the table."""
-        if member_ids is not None and not member_ids:
-            return
-        scope = (
-            ""
-            if member_ids is None
-            else f"member_id IN ({', '.join(str(int(i)) for i in member_ids)})"
-        )
-        for statement in activity_statements(self._postgres, scope):
+    async def rebuild_activity(self) -> None:
+        """Recompute every member's `member_activity` row from the purchases, set-based (the
+        migration that made the table); the purchase path keeps one member's row itself."""
+        for statement in activity_statements(self._postgres):
             await self._connection.execute_query(statement)
 
     # -- what the purchase path keeps ------------------------------------------------------
@@ -116,9 +109,10 @@ class SqlSegments:
     # - member_window_totals: spend and purchases per member and category ('' for none), for
     #   the favourite category;
     # - member_window_buyers: spend, purchases and latest purchase (epoch seconds) per member,
-    #   for VIP. No purchase is ever dated after the moment the totals answer for, so a
-    #   buyer's latest purchase only grows while they stay in the window; the row goes when
-    #   their count reaches 0.
+    #   for VIP. A buyer's latest purchase only grows while they stay in the window; the row
+    #   goes when their count reaches 0.
+    # Both run from the window's start to the latest purchase; a selection cuts them at its
+    # own moment (`_later`).
 
     async def purchase_added(
         self, member_id: int, category: str | None, amount: int, at: datetime
@@ -152,8 +146,8 @@ class SqlSegments:
 
     async def _member_activity(self, member_id: int) -> None:
         """One member's `member_activity` row, computed here from their purchase times (an
-        index range) by `rhythm`, the same rules as `activity_statements`: cheaper per purchase
-        than the set-based statement."""
+        index range) by the domain's `visit_rhythm`, the rules `activity_statements` writes in
+        SQL: cheaper per purchase than the set-based statement."""
         rows = await self._fetch(
             f"SELECT {self._epoch('created_at')} FROM purchases WHERE member_id = :member "
             "ORDER BY created_at",
@@ -161,14 +155,19 @@ class SqlSegments:
         )
         if not rows:
             return
-        last_e, median_gap = rhythm([int(row[0]) for row in rows])
+        last_e, median = visit_rhythm([int(row[0]) for row in rows])
+        median_gap = None if median is None else float(median)
         await self._execute(
             """
             INSERT INTO member_activity (member_id, last_e, median_gap)
             VALUES (:member, :last_e, :median_gap)
             ON CONFLICT (member_id) DO UPDATE
                 SET last_e = excluded.last_e, median_gap = excluded.median_gap""",
-            {"member": member_id, "last_e": last_e, "median_gap": median_gap},
+            {
+                "member": member_id,
+                "last_e": last_e,
+                "median_gap": median_gap,
+            },
         )
 
     async def purchase_refunded(self, purchase_id: int, amount: int) -> None:
@@ -340,7 +339,7 @@ class SqlSegments:
         cooldown_since: datetime,
     ) -> list[int]:
         """No purchase for longer than max(min_days, k x the member's median gap between
-        visits), read from `member_activity` (see `refresh_activity`): the range on the
+        visits), read from `member_activity` (kept by `purchase_added`): the range on the
         indexed latest purchase keeps only members silent for more than min_days."""
         segment = """
             SELECT member_id FROM member_activity
@@ -616,19 +615,6 @@ def epoch_sql(postgres: bool, column: str) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def rhythm(epochs: Sequence[int]) -> tuple[int, float | None]:
-    """(latest purchase, median gap between visits) of one member's purchase times in epoch
-    seconds, in order: the rules of `activity_statements` (a visit starts at a purchase an hour
-    or more after the one before; the median of an even count is the mean of the middle two;
-    None with fewer than two visits)."""
-    starts = [e for i, e in enumerate(epochs) if i == 0 or e - epochs[i - 1] >= SAME_VISIT_SECONDS]
-    gaps = sorted(b - a for a, b in itertools.pairwise(starts))
-    if not gaps:
-        return epochs[-1], None
-    middle = len(gaps)
-    return epochs[-1], (gaps[(middle - 1) // 2] + gaps[middle // 2]) / 2
 
 
 def activity_statements(postgres: bool, scope: str = "") -> tuple[str, str]:

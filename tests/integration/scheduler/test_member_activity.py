@@ -52,7 +52,7 @@ async def test_a_rebuild_from_purchases_and_the_purchase_path_match_the_definiti
             at -= timedelta(days=rhythm, seconds=rng.randrange(0, 20_000))
     assert await MemberActivity.all().count() == 0
 
-    await SqlSegments(connections.get("default")).refresh_activity()
+    await SqlSegments(connections.get("default")).rebuild_activity()
 
     expected = lapsed_members(facts, NOW, min_days=14, k=2)
     assert 5 < len(expected) < 35  # both kinds are present

@@ -24,6 +24,7 @@ from bot.domain.analytics import (
     returned_members,
     rfm_scores,
     vip_members,
+    visit_rhythm,
 )
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -371,3 +372,10 @@ def test_favourite_categories_per_member() -> None:
         buy(3, DAY, 300, None),
     ]
     assert favourite_categories(purchases, NOW) == {1: "coffee", 2: "cake"}
+
+
+def test_visit_rhythm_merges_a_visit_and_takes_the_median_gap() -> None:
+    day = 86_400
+    # 0 and 600 s are one visit; visits at 0, 1 day and 3 days: gaps 1 and 2 days.
+    assert visit_rhythm([0, 600, day, 3 * day]) == (3 * day, Fraction(3 * day, 2))
+    assert visit_rhythm([5 * day, 5 * day + 60]) == (5 * day + 60, None)  # one visit

@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 async def fill_from_purchases(apps: Any, schema_editor: Any) -> None:
     from bot.adapters.db.segments import SqlSegments
 
-    await SqlSegments(schema_editor.client).refresh_activity()
+    await SqlSegments(schema_editor.client).rebuild_activity()
 
 
 class Migration(migrations.Migration):

@@ -128,7 +128,7 @@ class TierChange(Model):
 
 class MemberActivity(Model):
     # A read model of each buyer's rhythm, kept by the purchase path in the purchase's own
-    # transaction (`SqlSegments.refresh_activity`): the "we miss you" selection reads one row a
+    # transaction (`SqlSegments.purchase_added`): the "we miss you" selection reads one row a
     # member instead of running window functions over every purchase (docs/PERFORMANCE.md,
     # "Segments"). Rebuilt from purchases by the migration that made it and by `bench.gen_data`.
 
